@@ -1,0 +1,45 @@
+"""Command line: ``s3-b2-gateway <command>``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from gateway import __version__
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="s3-b2-gateway", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("version", help="print the version and exit")
+
+    emulator = commands.add_parser(
+        "emulator",
+        help="run the local B2-native-compatible emulator",
+        description="Serve the B2 native API on loopback and print the B2_* variables "
+        "(ready to eval) that point the b2 CLI and b2sdk at it.",
+    )
+    emulator.add_argument("--host", default="127.0.0.1")
+    emulator.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    emulator.add_argument(
+        "--data-dir", default="./b2-emulator-data", help="where objects and metadata live"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _build_parser().parse_args(argv)
+    if args.command == "version":
+        print(__version__)
+        return 0
+    if args.command == "emulator":
+        from gateway.emulator.server import run_from_cli
+
+        return run_from_cli(host=args.host, port=args.port, data_dir=args.data_dir)
+    raise AssertionError(f"unhandled command {args.command}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The S3 protocol: routing, SigV4, aws-chunked, checksums, errors, XML. Knows nothing of B2."""
