@@ -8,7 +8,7 @@ and compares against ``NoSuchKey.code``, never a hand-typed string.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import ClassVar, Self
 from xml.sax.saxutils import escape
 
 
@@ -29,16 +29,27 @@ class S3Error(Exception):
         headers: Mapping[str, str] | None = None,
         **fields: object,
     ) -> None:
-        unknown = set(fields) - set(self.fields)
-        if unknown:
-            raise TypeError(f"{type(self).__name__} has no fields {sorted(unknown)}")
         self.detail = message if message is not None else self.message
         self.resource = resource
         self.headers: dict[str, str] = dict(headers or {})
-        self.values: dict[str, str] = {
+        self.values: dict[str, str] = {}
+        self._set_fields(fields)
+        super().__init__(f"{self.code}: {self.detail}")
+
+    @classmethod
+    def with_fields(cls, message: str | None, fields: Mapping[str, object]) -> Self:
+        """For fields whose XML names are not Python identifiers (``X-Amz-Expires``)."""
+        error = cls(message)
+        error._set_fields(fields)
+        return error
+
+    def _set_fields(self, fields: Mapping[str, object]) -> None:
+        unknown = set(fields) - set(self.fields)
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no fields {sorted(unknown)}")
+        self.values = {
             name: _text(fields[name]) for name in self.fields if fields.get(name) is not None
         }
-        super().__init__(f"{self.code}: {self.detail}")
 
     @property
     def has_body(self) -> bool:
@@ -81,6 +92,7 @@ AccessDenied = _error(
     "X-Amz-Expires",
     "Expires",
     "ServerTime",
+    "HeadersNotSigned",
 )
 AuthorizationHeaderMalformed = _error(
     "AuthorizationHeaderMalformed",
@@ -93,6 +105,7 @@ AuthorizationQueryParametersError = _error(
     400,
     "Query-string authentication requires the X-Amz-Algorithm, X-Amz-Credential, "
     "X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.",
+    "Region",
 )
 ExpiredToken = _error("ExpiredToken", 400, "The provided token has expired.")
 InvalidAccessKeyId = _error(
@@ -155,6 +168,8 @@ IncompleteBody = _error(
     "IncompleteBody",
     400,
     "You did not provide the number of bytes specified by the Content-Length HTTP header",
+    "NumberBytesExpected",
+    "NumberBytesProvided",
 )
 InvalidArgument = _error(
     "InvalidArgument", 400, "Invalid Argument", "ArgumentName", "ArgumentValue"
@@ -201,6 +216,17 @@ InvalidRange = _error(
     "ActualObjectSize",
 )
 InvalidRequest = _error("InvalidRequest", 400, "Invalid Request")
+InvalidTag = _error("InvalidTag", 400, "The TagKey you have provided is invalid", "TagKey")
+InvalidPartNumber = _error(
+    "InvalidPartNumber", 416, "The requested partnumber is not satisfiable", "PartNumberRequested"
+)
+InvalidObjectState = _error(
+    "InvalidObjectState",
+    403,
+    "The operation is not valid for the object's storage class",
+    "StorageClass",
+    "AccessTier",
+)
 InvalidStorageClass = _error(
     "InvalidStorageClass",
     400,
@@ -254,6 +280,13 @@ RequestTimeout = _error(
     "timeout period. Idle connections will be closed.",
 )
 UnexpectedContent = _error("UnexpectedContent", 400, "This request does not support content")
+InvalidEncryptionAlgorithmError = _error(
+    "InvalidEncryptionAlgorithmError",
+    400,
+    "The encryption request you specified is not valid. The valid value is AES256.",
+    "ArgumentName",
+    "ArgumentValue",
+)
 XAmzContentSHA256Mismatch = _error(
     "XAmzContentSHA256Mismatch",
     400,
@@ -305,6 +338,42 @@ NoSuchLifecycleConfiguration = _error(
     "BucketName",
 )
 NoSuchTagSet = _error("NoSuchTagSet", 404, "The TagSet does not exist", "BucketName")
+NoSuchWebsiteConfiguration = _error(
+    "NoSuchWebsiteConfiguration",
+    404,
+    "The specified bucket does not have a website configuration",
+    "BucketName",
+)
+ObjectLockConfigurationNotFoundError = _error(
+    "ObjectLockConfigurationNotFoundError",
+    404,
+    "Object Lock configuration does not exist for this bucket",
+    "BucketName",
+)
+ServerSideEncryptionConfigurationNotFoundError = _error(
+    "ServerSideEncryptionConfigurationNotFoundError",
+    404,
+    "The server side encryption configuration was not found",
+    "BucketName",
+)
+OwnershipControlsNotFoundError = _error(
+    "OwnershipControlsNotFoundError",
+    404,
+    "The bucket ownership controls were not found",
+    "BucketName",
+)
+NoSuchPublicAccessBlockConfiguration = _error(
+    "NoSuchPublicAccessBlockConfiguration",
+    404,
+    "The public access block configuration was not found",
+    "BucketName",
+)
+ReplicationConfigurationNotFoundError = _error(
+    "ReplicationConfigurationNotFoundError",
+    404,
+    "The replication configuration was not found",
+    "BucketName",
+)
 TooManyBuckets = _error(
     "TooManyBuckets", 400, "You have attempted to create more buckets than allowed"
 )
