@@ -46,7 +46,7 @@ def _info_headers(file_info: Mapping[str, str]) -> dict[str, str]:
 
 
 class RawB2:
-    """The B2 endpoints. `api_url`/`token` come from the caller's current authorisation."""
+    """The B2 endpoints. API calls run under the `auth` the caller passes (its current token)."""
 
     def __init__(
         self,
@@ -98,11 +98,12 @@ class RawB2:
             self._report(endpoint, status, started)
 
     async def _call(
-        self, api_url: str, token: str, endpoint: str, payload: Mapping[str, object]
+        self, auth: AccountAuthorization, endpoint: str, payload: Mapping[str, object]
     ) -> JsonObject:
-        url = f"{api_url.rstrip('/')}/b2api/{API_VERSION}/{endpoint}"
+        url = f"{auth.api_url.rstrip('/')}/b2api/{API_VERSION}/{endpoint}"
+        headers = {"Authorization": auth.authorization_token}
         async with self._exchange(
-            endpoint, "POST", url, headers={"Authorization": token}, json_body=_drop_none(payload)
+            endpoint, "POST", url, headers=headers, json_body=_drop_none(payload)
         ) as response:
             return _json.parse_object(await response.read())
 
@@ -119,74 +120,66 @@ class RawB2:
 
     async def list_buckets(
         self,
-        api_url: str,
-        token: str,
+        auth: AccountAuthorization,
         *,
-        account_id: str,
         bucket_id: str | None = None,
         bucket_name: str | None = None,
     ) -> tuple[Bucket, ...]:
         payload = {
-            "accountId": account_id,
+            "accountId": auth.account_id,
             "bucketId": bucket_id,
             "bucketName": bucket_name,
             "bucketTypes": ["all"],
         }
-        result = await self._call(api_url, token, "b2_list_buckets", payload)
+        result = await self._call(auth, "b2_list_buckets", payload)
         return tuple(Bucket.from_json(b) for b in _json.objects(result, "buckets"))
 
     async def create_bucket(
         self,
-        api_url: str,
-        token: str,
+        auth: AccountAuthorization,
         *,
-        account_id: str,
         bucket_name: str,
         bucket_type: str = "allPrivate",
         bucket_info: Mapping[str, str] | None = None,
     ) -> Bucket:
         payload = {
-            "accountId": account_id,
+            "accountId": auth.account_id,
             "bucketName": bucket_name,
             "bucketType": bucket_type,
             "bucketInfo": None if bucket_info is None else dict(bucket_info),
         }
-        return Bucket.from_json(await self._call(api_url, token, "b2_create_bucket", payload))
+        return Bucket.from_json(await self._call(auth, "b2_create_bucket", payload))
 
     async def update_bucket(
         self,
-        api_url: str,
-        token: str,
+        auth: AccountAuthorization,
         *,
-        account_id: str,
         bucket_id: str,
         bucket_type: str | None = None,
         bucket_info: Mapping[str, str] | None = None,
         if_revision_is: int | None = None,
     ) -> Bucket:
         payload = {
-            "accountId": account_id,
+            "accountId": auth.account_id,
             "bucketId": bucket_id,
             "bucketType": bucket_type,
             "bucketInfo": None if bucket_info is None else dict(bucket_info),
             "ifRevisionIs": if_revision_is,
         }
-        return Bucket.from_json(await self._call(api_url, token, "b2_update_bucket", payload))
+        return Bucket.from_json(await self._call(auth, "b2_update_bucket", payload))
 
-    async def delete_bucket(
-        self, api_url: str, token: str, *, account_id: str, bucket_id: str
-    ) -> Bucket:
-        payload = {"accountId": account_id, "bucketId": bucket_id}
-        return Bucket.from_json(await self._call(api_url, token, "b2_delete_bucket", payload))
+    async def delete_bucket(self, auth: AccountAuthorization, *, bucket_id: str) -> Bucket:
+        payload = {"accountId": auth.account_id, "bucketId": bucket_id}
+        return Bucket.from_json(await self._call(auth, "b2_delete_bucket", payload))
 
     # -- simple and large uploads -----------------------------------------------------------------
 
-    async def get_upload_url(self, api_url: str, token: str, *, bucket_id: str) -> UploadUrl:
-        result = await self._call(api_url, token, "b2_get_upload_url", {"bucketId": bucket_id})
+    async def get_upload_url(self, auth: AccountAuthorization, *, bucket_id: str) -> UploadUrl:
+        result = await self._call(auth, "b2_get_upload_url", {"bucketId": bucket_id})
         return UploadUrl.from_json(result, "bucketId")
 
-    async def get_upload_part_url(self, api_url: str, token: str, *, file_id: str) -> UploadUrl:
-        result = await self._call(api_url, token, "b2_get_upload_part_url", {"fileId": file_id})
+    async def get_upload_part_url(self, auth: AccountAuthorization, *, file_id: str) -> UploadUrl:
+        result = await self._call(auth, "b2_get_upload_part_url", {"fileId": file_id})
         return UploadUrl.from_json(result, "fileId")
 
     async def upload_file(
@@ -237,8 +230,7 @@ class RawB2:
 
     async def start_large_file(
         self,
-        api_url: str,
-        token: str,
+        auth: AccountAuthorization,
         *,
         bucket_id: str,
         file_name: str,
@@ -251,25 +243,22 @@ class RawB2:
             "contentType": content_type,
             "fileInfo": dict(file_info),
         }
-        return FileVersion.from_json(
-            await self._call(api_url, token, "b2_start_large_file", payload)
-        )
+        return FileVersion.from_json(await self._call(auth, "b2_start_large_file", payload))
 
     async def finish_large_file(
-        self, api_url: str, token: str, *, file_id: str, part_sha1s: tuple[str, ...]
+        self, auth: AccountAuthorization, *, file_id: str, part_sha1s: tuple[str, ...]
     ) -> FileVersion:
         payload = {"fileId": file_id, "partSha1Array": list(part_sha1s)}
-        result = await self._call(api_url, token, "b2_finish_large_file", payload)
+        result = await self._call(auth, "b2_finish_large_file", payload)
         return FileVersion.from_json(result)
 
-    async def cancel_large_file(self, api_url: str, token: str, *, file_id: str) -> FileRef:
-        result = await self._call(api_url, token, "b2_cancel_large_file", {"fileId": file_id})
+    async def cancel_large_file(self, auth: AccountAuthorization, *, file_id: str) -> FileRef:
+        result = await self._call(auth, "b2_cancel_large_file", {"fileId": file_id})
         return FileRef.from_json(result)
 
     async def list_parts(
         self,
-        api_url: str,
-        token: str,
+        auth: AccountAuthorization,
         *,
         file_id: str,
         start_part_number: int | None = None,
@@ -280,12 +269,11 @@ class RawB2:
             "startPartNumber": start_part_number,
             "maxPartCount": max_part_count,
         }
-        return PartList.from_json(await self._call(api_url, token, "b2_list_parts", payload))
+        return PartList.from_json(await self._call(auth, "b2_list_parts", payload))
 
     async def list_unfinished_large_files(
         self,
-        api_url: str,
-        token: str,
+        auth: AccountAuthorization,
         *,
         bucket_id: str,
         name_prefix: str | None = None,
@@ -298,15 +286,14 @@ class RawB2:
             "startFileId": start_file_id,
             "maxFileCount": max_file_count,
         }
-        result = await self._call(api_url, token, "b2_list_unfinished_large_files", payload)
+        result = await self._call(auth, "b2_list_unfinished_large_files", payload)
         return FileList.from_json(result)
 
     # -- server-side copy -------------------------------------------------------------------------
 
     async def copy_file(
         self,
-        api_url: str,
-        token: str,
+        auth: AccountAuthorization,
         *,
         source_file_id: str,
         file_name: str,
@@ -326,12 +313,11 @@ class RawB2:
             "contentType": content_type,
             "fileInfo": dict(file_info or {}) if replace else None,
         }
-        return FileVersion.from_json(await self._call(api_url, token, "b2_copy_file", payload))
+        return FileVersion.from_json(await self._call(auth, "b2_copy_file", payload))
 
     async def copy_part(
         self,
-        api_url: str,
-        token: str,
+        auth: AccountAuthorization,
         *,
         source_file_id: str,
         large_file_id: str,
@@ -344,18 +330,17 @@ class RawB2:
             "partNumber": part_number,
             "range": None if byte_range is None else byte_range.header(),
         }
-        return Part.from_json(await self._call(api_url, token, "b2_copy_part", payload))
+        return Part.from_json(await self._call(auth, "b2_copy_part", payload))
 
     # -- file metadata, listing, hiding, deleting -------------------------------------------------
 
-    async def get_file_info(self, api_url: str, token: str, *, file_id: str) -> FileVersion:
-        result = await self._call(api_url, token, "b2_get_file_info", {"fileId": file_id})
+    async def get_file_info(self, auth: AccountAuthorization, *, file_id: str) -> FileVersion:
+        result = await self._call(auth, "b2_get_file_info", {"fileId": file_id})
         return FileVersion.from_json(result)
 
     async def list_file_names(
         self,
-        api_url: str,
-        token: str,
+        auth: AccountAuthorization,
         *,
         bucket_id: str,
         start_file_name: str | None = None,
@@ -370,12 +355,11 @@ class RawB2:
             "prefix": prefix,
             "delimiter": delimiter,
         }
-        return FileList.from_json(await self._call(api_url, token, "b2_list_file_names", payload))
+        return FileList.from_json(await self._call(auth, "b2_list_file_names", payload))
 
     async def list_file_versions(
         self,
-        api_url: str,
-        token: str,
+        auth: AccountAuthorization,
         *,
         bucket_id: str,
         start_file_name: str | None = None,
@@ -392,19 +376,18 @@ class RawB2:
             "prefix": prefix,
             "delimiter": delimiter,
         }
-        result = await self._call(api_url, token, "b2_list_file_versions", payload)
+        result = await self._call(auth, "b2_list_file_versions", payload)
         return FileList.from_json(result)
 
     async def hide_file(
-        self, api_url: str, token: str, *, bucket_id: str, file_name: str
+        self, auth: AccountAuthorization, *, bucket_id: str, file_name: str
     ) -> FileVersion:
         payload = {"bucketId": bucket_id, "fileName": file_name}
-        return FileVersion.from_json(await self._call(api_url, token, "b2_hide_file", payload))
+        return FileVersion.from_json(await self._call(auth, "b2_hide_file", payload))
 
     async def delete_file_version(
         self,
-        api_url: str,
-        token: str,
+        auth: AccountAuthorization,
         *,
         file_name: str,
         file_id: str,
@@ -415,13 +398,12 @@ class RawB2:
             "fileId": file_id,
             "bypassGovernance": True if bypass_governance else None,
         }
-        result = await self._call(api_url, token, "b2_delete_file_version", payload)
+        result = await self._call(auth, "b2_delete_file_version", payload)
         return FileRef.from_json(result)
 
     async def get_download_authorization(
         self,
-        api_url: str,
-        token: str,
+        auth: AccountAuthorization,
         *,
         bucket_id: str,
         file_name_prefix: str,
@@ -432,7 +414,7 @@ class RawB2:
             "fileNamePrefix": file_name_prefix,
             "validDurationInSeconds": valid_duration_seconds,
         }
-        result = await self._call(api_url, token, "b2_get_download_authorization", payload)
+        result = await self._call(auth, "b2_get_download_authorization", payload)
         return DownloadAuthorization.from_json(result)
 
     # -- downloads --------------------------------------------------------------------------------
