@@ -26,6 +26,17 @@ def _build_parser() -> argparse.ArgumentParser:
     emulator.add_argument(
         "--data-dir", default="./b2-emulator-data", help="where objects and metadata live"
     )
+    emulator.add_argument(
+        "--in-memory",
+        action="store_true",
+        help="keep nothing: metadata in memory, bytes in a temp dir",
+    )
+    emulator.add_argument(
+        "--faults", action="store_true", help="serve the /_emulator fault-control endpoints"
+    )
+    emulator.add_argument(
+        "--token-ttl", type=float, default=86400, help="account token lifetime in seconds"
+    )
     return parser
 
 
@@ -37,7 +48,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "emulator":
         from gateway.emulator.server import run_from_cli
 
-        return run_from_cli(host=args.host, port=args.port, data_dir=args.data_dir)
+        return run_from_cli(
+            host=args.host,
+            port=args.port,
+            data_dir=args.data_dir,
+            faults=args.faults,
+            token_ttl=args.token_ttl,
+            in_memory=args.in_memory,
+        )
     raise AssertionError(f"unhandled command {args.command}")
 
 

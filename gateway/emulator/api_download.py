@@ -1,0 +1,175 @@
+"""Downloads: ``/file/<bucket>/<name>`` and ``b2_download_file_by_id``, GET and HEAD."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from aiohttp import web
+
+from gateway.emulator.errors import B2Error, bad_request, not_found, unauthorized
+from gateway.emulator.faults import Fault
+from gateway.emulator.models import Bucket, FileVersion
+from gateway.emulator.receive import ConnectionDroppedError
+from gateway.emulator.rules import B2_HEADER_INFOS, b2_quote, b2_unquote
+from gateway.emulator.state import Call
+
+# Query parameters that override response headers, and the header each one sets.
+OVERRIDES = {
+    "b2ContentDisposition": "Content-Disposition",
+    "b2ContentLanguage": "Content-Language",
+    "b2Expires": "Expires",
+    "b2CacheControl": "Cache-Control",
+    "b2ContentEncoding": "Content-Encoding",
+    "b2ContentType": "Content-Type",
+}
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+@dataclass(frozen=True)
+class ByteRange:
+    start: int
+    end: int  # inclusive
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start + 1
+
+
+def parse_range(header: str | None, size: int) -> ByteRange | None:
+    """The range to serve, None for the whole file; 416 when it starts past the end."""
+    if header is None:
+        return None
+    match = _RANGE.fullmatch(header.strip())
+    if match is None or match.group(1) == match.group(2) == "":
+        raise bad_request(f"Invalid Range header: {header}")
+    first, last = match.group(1), match.group(2)
+    if first == "":
+        start, end = max(0, size - int(last)), size - 1
+        if int(last) == 0:
+            start = size  # an empty suffix is unsatisfiable
+    else:
+        start = int(first)
+        end = min(size - 1, int(last)) if last else size - 1
+        if last and int(last) < start:
+            raise bad_request(f"Invalid Range header: {header}")
+    if start >= size:
+        raise B2Error(416, "range_not_satisfiable", f"The range {header} is not satisfiable")
+    if start == 0 and end == size - 1:
+        return None  # a read of the whole object gets no Content-Range (b2sdk's note)
+    return ByteRange(start, end)
+
+
+def _download_headers(version: FileVersion, call: Call) -> dict[str, str]:
+    headers = {
+        "Content-Type": version.content_type,
+        "X-Bz-File-Id": version.file_id,
+        "X-Bz-File-Name": b2_quote(version.name),
+        "X-Bz-Content-Sha1": version.sha1 or "none",
+        "X-Bz-Upload-Timestamp": str(version.upload_ts),
+        "Accept-Ranges": "bytes",
+    }
+    for key, value in version.info.items():
+        if key in B2_HEADER_INFOS:
+            headers[B2_HEADER_INFOS[key]] = value
+        else:
+            headers[f"X-Bz-Info-{key}"] = b2_quote(value)
+    for param, header in OVERRIDES.items():
+        if (override := call.params.str_or_none(param)) is not None:
+            headers[header] = override
+    if version.sse_mode:
+        headers["X-Bz-Server-Side-Encryption"] = "AES256"
+    return headers
+
+
+def _requested_overrides(call: Call) -> dict[str, str]:
+    return {p: v for p in OVERRIDES if (v := call.params.str_or_none(p)) is not None}
+
+
+def authorize_download(call: Call, bucket: Bucket, name: str, *, by_name: bool) -> None:
+    """Public buckets need nothing; otherwise an account token or a download authorization."""
+    token = call.token()
+    overrides = _requested_overrides(call)
+    if token is None and bucket.bucket_type == "allPublic":
+        if overrides:
+            raise unauthorized("b2* query overrides need an authorization token")
+        return
+    grant = call.state.tokens.download(token) if (token and by_name) else None
+    if grant is not None:
+        if grant.bucket_id != bucket.bucket_id or not name.startswith(grant.prefix):
+            raise unauthorized("download authorization does not cover this file")
+        for param, value in grant.overrides.items():
+            if overrides.get(param) != value:
+                raise unauthorized(f"{param} must repeat the value it was authorized with")
+        return
+    account = call.account("readFiles")
+    account.require_bucket(bucket.bucket_id)
+    account.require_name(name)
+
+
+def file_name_from_path(raw_path: str) -> tuple[str, str]:
+    """(bucket name, file name) from ``/file/<bucket>/<percent-encoded name>``."""
+    rest = raw_path.split("?", 1)[0][len("/file/") :]
+    bucket, sep, encoded = rest.partition("/")
+    if not sep or not encoded:
+        raise not_found("File not present")
+    return unquote(bucket), b2_unquote(encoded)
+
+
+async def download_by_name(call: Call) -> web.StreamResponse:
+    bucket_name, name = file_name_from_path(call.request.raw_path)
+    bucket = await call.state.store.meta(lambda db: db.get_bucket_by_name(bucket_name))
+    if bucket is None:
+        raise not_found(f"Bucket not found: {bucket_name}")
+    authorize_download(call, bucket, name, by_name=True)
+    version = await call.state.store.meta(lambda db: db.newest_version(bucket.bucket_id, name))
+    if version is None or version.action != "upload":
+        raise not_found(f"File not present: {name}")
+    return await stream_version(call, version)
+
+
+async def download_by_id(call: Call) -> web.StreamResponse:
+    file_id = call.params.text("fileId")
+    version = await call.state.store.meta(lambda db: db.get_version(file_id))
+    if version is None or version.action != "upload":
+        raise not_found(f"File not present: {file_id}")
+    bucket = await call.state.bucket(version.bucket_id)
+    authorize_download(call, bucket, version.name, by_name=False)
+    return await stream_version(call, version)
+
+
+async def stream_version(call: Call, version: FileVersion) -> web.StreamResponse:
+    byte_range = parse_range(call.request.headers.get("Range"), version.content_length)
+    response = web.StreamResponse(status=200 if byte_range is None else 206)
+    response.headers.update(_download_headers(version, call))
+    start, length = 0, version.content_length
+    if byte_range is not None:
+        start, length = byte_range.start, byte_range.length
+        response.headers["Content-Range"] = (
+            f"bytes {byte_range.start}-{byte_range.end}/{version.content_length}"
+        )
+    response.content_length = length
+    await response.prepare(call.request)
+    if call.request.method == "HEAD":
+        return response
+    fault: Fault | None = call.request.get("fault")
+    drop_after = length // 2 if fault is not None and fault.drop == "mid_body" else None
+    sent = 0
+    segments = await call.state.store.meta(lambda db: db.segments(version.file_id))
+    blobs = call.state.store.blobs
+    offset = 0
+    for segment in segments:
+        seg_start, seg_end = offset, offset + segment.length
+        offset = seg_end
+        lo, hi = max(start, seg_start), min(start + length, seg_end)
+        if lo >= hi:
+            continue
+        async for chunk in blobs.read(segment.blob, segment.offset + lo - seg_start, hi - lo):
+            if drop_after is not None and sent + len(chunk) > drop_after:
+                await response.write(chunk[: drop_after - sent])
+                raise ConnectionDroppedError
+            await response.write(chunk)
+            sent += len(chunk)
+    await response.write_eof()
+    return response

@@ -1,0 +1,132 @@
+"""b2_get_file_info, b2_list_file_names, b2_list_file_versions, b2_hide_file,
+b2_delete_file_version."""
+
+from __future__ import annotations
+
+from gateway.emulator.errors import B2Error, bad_request, not_found
+from gateway.emulator.ids import new_file_id
+from gateway.emulator.listing import Entry, ListQuery, list_entries
+from gateway.emulator.metadata import add_hide_marker, file_id_position
+from gateway.emulator.models import FileVersion
+from gateway.emulator.rules import HIDE_MARKER_TYPE, check_file_name, check_max_count
+from gateway.emulator.state import Call
+from gateway.emulator.views import EMPTY_MD5, EMPTY_SHA1, JsonDict, file_json, folder_json
+
+MAX_LIST_COUNT = 10_000
+DEFAULT_LIST_COUNT = 100
+
+
+async def get_file_info(call: Call) -> JsonDict:
+    grant = call.account("readFiles")
+    file_id = call.params.text("fileId")
+    version = await call.state.store.meta(lambda db: db.get_version(file_id))
+    if version is None:
+        raise not_found(f"File not present: {file_id}")
+    grant.require_bucket(version.bucket_id)
+    grant.require_name(version.name)
+    return file_json(version, call.account_id, call.api_version)
+
+
+async def _list(call: Call, *, latest_only: bool) -> tuple[list[Entry], Entry | None]:
+    grant = call.account("listFiles")
+    bucket_id = call.params.text("bucketId")
+    grant.require_bucket(bucket_id)
+    if await call.state.store.meta(lambda db: db.get_bucket(bucket_id)) is None:
+        raise B2Error(400, "invalid_bucket_id", f"Invalid bucketId: {bucket_id}")
+    prefix = call.params.str_or_none("prefix") or ""
+    key_prefix = grant.key.name_prefix
+    if key_prefix and not prefix.startswith(key_prefix):
+        raise B2Error(401, "unauthorized", f"prefix must start with {key_prefix}")
+    start_name = call.params.str_or_none("startFileName")
+    start_id = call.params.str_or_none("startFileId")
+    start_position = None
+    if start_id is not None and not latest_only:
+        if start_name is None:
+            raise bad_request("startFileId requires startFileName")
+        start_position = file_id_position(start_id)
+        if start_position is None:
+            raise B2Error(400, "invalid_file_id", f"Invalid startFileId: {start_id}")
+    query = ListQuery(
+        bucket_id=bucket_id,
+        start_name=start_name,
+        start_position=start_position,
+        prefix=prefix,
+        delimiter=call.params.str_or_none("delimiter"),
+        count=check_max_count(
+            call.params.int_or_none("maxFileCount"),
+            DEFAULT_LIST_COUNT,
+            MAX_LIST_COUNT,
+            "maxFileCount",
+        ),
+        latest_only=latest_only,
+    )
+    return await call.state.store.meta(lambda db: list_entries(db, query))
+
+
+def _entry_json(call: Call, entry: Entry) -> JsonDict:
+    if entry.version is None:
+        return folder_json(entry.name, call.api_version)
+    return file_json(entry.version, call.account_id, call.api_version)
+
+
+async def list_file_names(call: Call) -> JsonDict:
+    entries, following = await _list(call, latest_only=True)
+    return {
+        "files": [_entry_json(call, e) for e in entries],
+        "nextFileName": None if following is None else following.name,
+    }
+
+
+async def list_file_versions(call: Call) -> JsonDict:
+    entries, following = await _list(call, latest_only=False)
+    return {
+        "files": [_entry_json(call, e) for e in entries],
+        "nextFileId": None if following is None or following.version is None
+        else following.version.file_id,
+        "nextFileName": None if following is None else following.name,
+    }  # fmt: skip
+
+
+async def hide_file(call: Call) -> JsonDict:
+    grant = call.account("writeFiles")
+    bucket = await call.bucket_for(grant, call.params.text("bucketId"))
+    name = check_file_name(call.params.text("fileName"))
+    grant.require_name(name)
+    upload_ts = call.state.now_ms()
+    rng = call.state.rng
+
+    def mint(seq: int) -> FileVersion:
+        return FileVersion(
+            file_id=new_file_id(rng, bucket.bucket_id, upload_ts, seq),
+            bucket_id=bucket.bucket_id,
+            name=name,
+            action="hide",
+            content_type=HIDE_MARKER_TYPE,
+            content_length=0,
+            sha1=EMPTY_SHA1,
+            md5=EMPTY_MD5,
+            info={},
+            upload_ts=upload_ts,
+        )
+
+    marker = await call.state.store.meta(
+        lambda db: add_hide_marker(db, bucket.bucket_id, name, mint)
+    )
+    body = file_json(marker, call.account_id, call.api_version)
+    if call.api_version == 1:
+        del body["bucketId"]  # v2 added bucketId to the hide response
+    return body
+
+
+async def delete_file_version(call: Call) -> JsonDict:
+    grant = call.account("deleteFiles")
+    name = call.params.text("fileName")
+    file_id = call.params.text("fileId")
+    version = await call.state.store.meta(lambda db: db.get_version(file_id))
+    if version is None or version.name != name:
+        raise B2Error(400, "file_not_present", f"File not present: {name} {file_id}")
+    grant.require_bucket(version.bucket_id)
+    grant.require_name(version.name)
+    orphans = await call.state.store.meta(lambda db: db.delete_version(file_id))
+    await call.state.store.blobs.delete(orphans)
+    return {"fileId": file_id, "fileName": name}

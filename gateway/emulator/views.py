@@ -1,0 +1,175 @@
+"""The JSON shapes B2 answers with, per API version (v1 says ``size``; authorize differs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.emulator.models import AppKey, Bucket, FileVersion, Part
+
+JsonDict = dict[str, Any]
+_NO_SSE: JsonDict = {"algorithm": None, "mode": None}
+EMPTY_SHA1 = "da39a3ee5e6b4b0d3255bfef95601890afd80709"
+EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e"
+
+
+def sse_json(mode: str | None) -> JsonDict:
+    return {"algorithm": "AES256", "mode": mode} if mode else dict(_NO_SSE)
+
+
+def _length_key(api_version: int) -> str:
+    return "size" if api_version == 1 else "contentLength"
+
+
+def file_json(
+    version: FileVersion, account_id: str, api_version: int, *, action: str | None = None
+) -> JsonDict:
+    body: JsonDict = {
+        "accountId": account_id,
+        "action": action or version.action,
+        "bucketId": version.bucket_id,
+        _length_key(api_version): version.content_length,
+        "contentMd5": version.md5,
+        "contentSha1": version.sha1,
+        "contentType": version.content_type,
+        "fileId": version.file_id,
+        "fileInfo": dict(version.info),
+        "fileName": version.name,
+        "uploadTimestamp": version.upload_ts,
+    }
+    if version.action != "hide":
+        # b2sdk refuses upload/start/copy objects without these (file_lock.py).
+        body["fileRetention"] = {
+            "isClientAuthorizedToRead": True,
+            "value": {"mode": None, "retainUntilTimestamp": None},
+        }
+        body["legalHold"] = {"isClientAuthorizedToRead": True, "value": None}
+        body["serverSideEncryption"] = sse_json(version.sse_mode)
+    return body
+
+
+def folder_json(name: str, api_version: int) -> JsonDict:
+    return {
+        "accountId": None,
+        "action": "folder",
+        "bucketId": None,
+        _length_key(api_version): 0,
+        "contentMd5": None,
+        "contentSha1": None,
+        "contentType": None,
+        "fileId": None,
+        "fileInfo": {},
+        "fileName": name,
+        "uploadTimestamp": 0,
+    }
+
+
+def bucket_json(bucket: Bucket, account_id: str) -> JsonDict:
+    return {
+        "accountId": account_id,
+        "bucketId": bucket.bucket_id,
+        "bucketInfo": dict(bucket.info),
+        "bucketName": bucket.name,
+        "bucketType": bucket.bucket_type,
+        "corsRules": list(bucket.cors_rules),
+        "defaultServerSideEncryption": {
+            "isClientAuthorizedToRead": True,
+            "value": sse_json(bucket.sse_mode),
+        },
+        "fileLockConfiguration": {
+            "isClientAuthorizedToRead": True,
+            "value": {
+                "defaultRetention": dict(bucket.default_retention),
+                "isFileLockEnabled": bucket.file_lock_enabled,
+            },
+        },
+        "lifecycleRules": list(bucket.lifecycle_rules),
+        "options": ["s3"],
+        "replicationConfiguration": {
+            "isClientAuthorizedToRead": True,
+            "value": bucket.replication,
+        },
+        "revision": bucket.revision,
+    }
+
+
+def part_json(part: Part, sse_mode: str | None, api_version: int) -> JsonDict:
+    return {
+        "contentMd5": part.md5,
+        "contentSha1": part.sha1,
+        _length_key(api_version): part.length,
+        "fileId": part.file_id,
+        "partNumber": part.part_number,
+        "serverSideEncryption": sse_json(sse_mode),
+        "uploadTimestamp": part.upload_ts,
+    }
+
+
+def key_json(key: AppKey, account_id: str, api_version: int) -> JsonDict:
+    body: JsonDict = {
+        "accountId": account_id,
+        "applicationKeyId": key.key_id,
+        "capabilities": list(key.capabilities),
+        "expirationTimestamp": key.expires_ms,
+        "keyName": key.name,
+        "namePrefix": key.name_prefix,
+        "options": ["s3"],
+    }
+    if api_version >= 4:
+        body["bucketIds"] = None if key.bucket_ids is None else list(key.bucket_ids)
+    else:
+        body["bucketId"] = key.bucket_ids[0] if key.bucket_ids else None
+    return body
+
+
+def authorize_json(
+    *,
+    api_version: int,
+    account_id: str,
+    token: str,
+    base_url: str,
+    key: AppKey,
+    allowed_buckets: list[dict[str, str | None]] | None,
+    recommended_part_size: int,
+    absolute_minimum_part_size: int,
+) -> JsonDict:
+    first = allowed_buckets[0] if allowed_buckets else {"id": None, "name": None}
+    urls: JsonDict = {
+        "absoluteMinimumPartSize": absolute_minimum_part_size,
+        "apiUrl": base_url,
+        "downloadUrl": base_url,
+        "recommendedPartSize": recommended_part_size,
+        "s3ApiUrl": base_url,
+    }
+    capabilities = list(key.capabilities)
+    if api_version <= 2:
+        return {
+            **urls,
+            "accountId": account_id,
+            "allowed": {
+                "bucketId": first["id"],
+                "bucketName": first["name"],
+                "capabilities": capabilities,
+                "namePrefix": key.name_prefix,
+            },
+            "authorizationToken": token,
+        }
+    storage: JsonDict = {
+        **urls,
+        "capabilities": capabilities,
+        "namePrefix": key.name_prefix,
+        "infoType": "storageApi",
+    }
+    if api_version == 3:
+        storage |= {"bucketId": first["id"], "bucketName": first["name"]}
+    else:
+        storage["allowed"] = {
+            "buckets": allowed_buckets,
+            "capabilities": capabilities,
+            "namePrefix": key.name_prefix,
+        }
+    return {
+        "accountId": account_id,
+        "apiInfo": {"storageApi": storage},
+        "applicationKeyExpirationTimestamp": key.expires_ms,
+        "authorizationToken": token,
+    }
