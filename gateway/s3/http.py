@@ -1,0 +1,156 @@
+"""The aiohttp adapter: the only module of ``gateway.s3`` that imports ``aiohttp.web``.
+
+One funnel for every request: request id -> SigV4 verification (over the raw path and raw
+headers) -> routing -> body decoding -> the injected handler for the operation -> HTTP. Every
+failure becomes S3 error XML carrying ``x-amz-request-id``; nothing reaches the client as a bare
+framework 500 page.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import secrets
+from collections.abc import AsyncIterator, Callable, Collection, Mapping
+from typing import Any
+
+import aiohttp
+from aiohttp import http_exceptions, web
+
+from gateway.s3 import errors
+from gateway.s3.body import open_body
+from gateway.s3.messages import Handler, Headers, S3Request, S3Response
+from gateway.s3.operations import Op, parse_route
+from gateway.s3.sigv4 import SignedRequest, SigV4Verifier
+
+log = logging.getLogger(__name__)
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+SERVER_SETTINGS: Mapping[str, Any] = {"auto_decompress": False}
+"""Keyword arguments for ``web.AppRunner``: request bodies are stored as sent (a gzip object
+must not be inflated on the way in)."""
+
+_READ_PIECE = 65536
+
+
+def new_request_id() -> str:
+    return secrets.token_hex(8).upper()
+
+
+class S3Frontend:
+    """The aiohttp handler (``handle``); dispatches each operation to ``handlers``."""
+
+    def __init__(
+        self,
+        handlers: Mapping[Op, Handler],
+        verifier: SigV4Verifier,
+        *,
+        base_domains: tuple[str, ...] = (),
+        trusted_proxies: Collection[IPNetwork] = (),
+        request_ids: Callable[[], str] = new_request_id,
+        host_id: str = "",
+    ) -> None:
+        self._handlers = handlers
+        self._verifier = verifier
+        self._base_domains = base_domains
+        self._trusted_proxies = tuple(trusted_proxies)
+        self._request_ids = request_ids
+        self._host_id = host_id
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        ids = {"x-amz-request-id": self._request_ids(), "x-amz-id-2": self._host_id}
+        try:
+            s3_request = self._accept(request, ids["x-amz-request-id"])
+            response = await self._handler_for(s3_request.op)(s3_request)
+        except errors.S3Error as error:
+            return _error_response(request, error, ids)
+        except Exception:
+            log.exception("unexpected error in %s %s", request.method, request.raw_path)
+            return _error_response(request, errors.InternalError(), ids)
+        return await _send(request, response, ids)
+
+    def _accept(self, request: web.Request, request_id: str) -> S3Request:
+        raw_path, _, raw_query = request.raw_path.partition("?")
+        raw_headers = [
+            (name.decode("latin-1").lower(), value) for name, value in request.raw_headers
+        ]
+        headers = Headers((name, value.decode("utf-8", "replace")) for name, value in raw_headers)
+        trusted = self._is_trusted(request.remote)
+        forwarded = headers.get("x-forwarded-host") if trusted else None
+        if forwarded:  # the client signed the Host it used, which the proxy has replaced
+            original = forwarded.split(",")[0].strip().encode()
+            raw_headers = [(n, original if n == "host" else v) for n, v in raw_headers]
+        signed = SignedRequest(request.method, raw_path, raw_query, raw_headers)
+        auth = self._verifier.verify(signed)
+        route = parse_route(
+            request.method,
+            headers.get("host", ""),
+            raw_path,
+            raw_query,
+            headers,
+            base_domains=self._base_domains,
+            trusted_proxy=trusted,
+        )
+        body = open_body(auth, headers, _pieces(request), content_length=request.content_length)
+        return S3Request(route.op, route, auth, request.method, headers, body, request_id)
+
+    def _handler_for(self, op: Op) -> Handler:
+        handler = self._handlers.get(op)
+        if handler is None:
+            raise errors.NotImplemented(f"{op} is not implemented by this gateway")
+        return handler
+
+    def _is_trusted(self, remote: str | None) -> bool:
+        if remote is None or not self._trusted_proxies:
+            return False
+        try:
+            address = ipaddress.ip_address(remote)
+        except ValueError:
+            return False
+        return any(address in network for network in self._trusted_proxies)
+
+
+def build_app(frontend: S3Frontend) -> web.Application:
+    """An application that sends every path and method to the front door."""
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", frontend.handle)
+    return app
+
+
+async def _pieces(request: web.Request) -> AsyncIterator[bytes]:
+    """The body with HTTP framing removed; a broken upload becomes IncompleteBody."""
+    try:
+        async for piece in request.content.iter_chunked(_READ_PIECE):
+            yield piece
+    except (http_exceptions.HttpProcessingError, aiohttp.ClientPayloadError, ConnectionError):
+        raise errors.IncompleteBody("The request body terminated unexpectedly") from None
+
+
+async def _send(
+    request: web.Request, response: S3Response, ids: Mapping[str, str]
+) -> web.StreamResponse:
+    headers = {**response.headers, **ids}
+    body = response.body
+    if body is None or isinstance(body, bytes) or request.method == "HEAD":
+        payload = body if isinstance(body, bytes) and request.method != "HEAD" else None
+        return web.Response(status=response.status, headers=headers, body=payload)
+    stream = web.StreamResponse(status=response.status, headers=headers)
+    await stream.prepare(request)
+    # An error from here on cannot become an S3 error: propagating it makes aiohttp drop the
+    # connection, so the client sees a truncated body rather than a complete-looking one.
+    async for data in body:
+        await stream.write(data)
+    await stream.write_eof()
+    return stream
+
+
+def _error_response(
+    request: web.Request, error: errors.S3Error, ids: Mapping[str, str]
+) -> web.Response:
+    headers = {**error.headers, **ids}
+    if request.method == "HEAD" or not error.has_body:
+        return web.Response(status=error.status, headers=headers)
+    headers["Content-Type"] = "application/xml"
+    body = error.to_xml(ids["x-amz-request-id"], ids["x-amz-id-2"])
+    return web.Response(status=error.status, headers=headers, body=body)

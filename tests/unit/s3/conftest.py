@@ -1,0 +1,179 @@
+"""A real front door on 127.0.0.1 with an echo handler, plus raw-socket and botocore clients."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import ipaddress
+import ssl
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from aiohttp import web
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from gateway.config import B2Key, CredentialStore, Identity
+from gateway.s3.http import SERVER_SETTINGS, S3Frontend, build_app
+from gateway.s3.messages import Handler, S3Request, S3Response
+from gateway.s3.operations import Op
+from gateway.s3.sigv4 import Clock, SigV4Verifier
+
+AKID = "AKIDEXAMPLE"
+SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+DOC_AKID = "AKIAIOSFODNN7EXAMPLE"
+DOC_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+REGION = "us-east-1"
+
+_B2 = B2Key("b2-key-id", "b2-application-key")
+CREDENTIALS = CredentialStore(
+    {
+        AKID: Identity(AKID, SECRET, _B2),
+        DOC_AKID: Identity(DOC_AKID, DOC_SECRET, _B2),
+    }
+)
+
+
+async def echo(request: S3Request) -> S3Response:
+    """Drain the body and report what arrived: the test handler of the brief."""
+    digest = await request.body.drain()
+    checksums = ";".join(f"{alg.value}={value}" for alg, value in digest.checksums.items())
+    return S3Response(
+        200,
+        {
+            "ETag": digest.etag,
+            "x-echo-op": str(request.op),
+            "x-echo-bucket": request.bucket or "",
+            "x-echo-key": quote(request.key or "", safe=""),
+            "x-echo-length": str(digest.length),
+            "x-echo-md5": digest.md5_hex,
+            "x-echo-sha1": digest.sha1_hex,
+            "x-echo-checksums": checksums,
+        },
+        b"",
+    )
+
+
+ECHO_ALL: Mapping[Op, Handler] = {op: echo for op in Op}
+
+
+def fixed_clock(when: str) -> Clock:
+    moment = dt.datetime.strptime(when, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+    return lambda: moment
+
+
+StartServer = Callable[..., Awaitable[str]]
+
+
+@pytest.fixture
+async def start_server() -> AsyncIterator[StartServer]:
+    runners: list[web.AppRunner] = []
+
+    async def start(
+        *,
+        clock: Clock | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        handlers: Mapping[Op, Handler] = ECHO_ALL,
+        base_domains: tuple[str, ...] = (),
+        trusted_proxies: tuple[str, ...] = (),
+    ) -> str:
+        verifier = (
+            SigV4Verifier(CREDENTIALS, region=REGION, clock=clock)
+            if clock
+            else SigV4Verifier(CREDENTIALS, region=REGION)
+        )
+        frontend = S3Frontend(
+            handlers,
+            verifier,
+            base_domains=base_domains,
+            trusted_proxies=[ipaddress.ip_network(p) for p in trusted_proxies],
+        )
+        runner = web.AppRunner(build_app(frontend), **SERVER_SETTINGS)
+        await runner.setup()
+        runners.append(runner)
+        site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=ssl_context)
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        return f"{'https' if ssl_context else 'http'}://{host}:{port}"
+
+    yield start
+    for runner in runners:
+        await runner.cleanup()
+
+
+@dataclass(frozen=True)
+class RawResponse:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+async def send_raw(url: str, data: bytes) -> RawResponse:
+    """Send exact bytes on a fresh connection; read one response (skipping 100 Continue)."""
+    host, port = url.split("//")[1].split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(data)
+        await writer.drain()
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head.split(b" ", 2)[1])
+            if status != 100:
+                break
+        headers: dict[str, str] = {}
+        for line in head.decode("latin-1").split("\r\n")[1:]:
+            if line:
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+        length = int(headers.get("content-length", "0"))
+        body = await reader.readexactly(length) if length else b""
+        return RawResponse(status, headers, body)
+    finally:
+        writer.close()
+
+
+@dataclass(frozen=True)
+class Tls:
+    server: ssl.SSLContext
+    cafile: str
+
+
+@pytest.fixture(scope="session")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> Tls:
+    """A self-signed certificate for 127.0.0.1."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    folder: Path = tmp_path_factory.mktemp("tls")
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_path, key_path)
+    return Tls(context, str(cert_path))
