@@ -6,6 +6,7 @@ Every call reports `on_call(endpoint, status, seconds)`; status 0 means no HTTP 
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -114,8 +115,9 @@ class RawB2:
     ) -> AccountAuthorization:
         endpoint = "b2_authorize_account"
         url = f"{realm_url.rstrip('/')}/b2api/{API_VERSION}/{endpoint}"
-        auth = aiohttp.BasicAuth(key_id, key).encode()
-        async with self._exchange(endpoint, "GET", url, headers={"Authorization": auth}) as resp:
+        basic = base64.b64encode(f"{key_id}:{key}".encode()).decode("ascii")
+        headers = {"Authorization": f"Basic {basic}"}
+        async with self._exchange(endpoint, "GET", url, headers=headers) as resp:
             return AccountAuthorization.from_json(_json.parse_object(await resp.read()))
 
     async def list_buckets(

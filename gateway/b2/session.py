@@ -86,7 +86,11 @@ class B2Session:
         """Create the HTTP session (if none was given) and authorise, so bad keys fail at start."""
         if self._http is None:
             self._http = aiohttp.ClientSession(auto_decompress=False, timeout=DEFAULT_TIMEOUT)
-        await self.account()
+        try:
+            await self.account()
+        except BaseException:
+            await self.close()
+            raise
 
     async def close(self) -> None:
         if self._owns_http and self._http is not None:
