@@ -9,7 +9,6 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from gateway.emulator.errors import B2Error, bad_request, not_found, unauthorized
-from gateway.emulator.faults import Fault
 from gateway.emulator.models import Bucket, FileVersion
 from gateway.emulator.receive import ConnectionDroppedError
 from gateway.emulator.rules import B2_HEADER_INFOS, b2_quote, b2_unquote
@@ -153,8 +152,7 @@ async def stream_version(call: Call, version: FileVersion) -> web.StreamResponse
     await response.prepare(call.request)
     if call.request.method == "HEAD":
         return response
-    fault: Fault | None = call.request.get("fault")
-    drop_after = length // 2 if fault is not None and fault.drop == "mid_body" else None
+    drop_after = length // 2 if call.drops("mid_body") else None
     sent = 0
     segments = await call.state.store.meta(lambda db: db.segments(version.file_id))
     blobs = call.state.store.blobs

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from gateway.emulator.errors import B2Error, bad_request
-from gateway.emulator.faults import Fault
 from gateway.emulator.ids import new_file_id, random_hex
 from gateway.emulator.models import Bucket, FileVersion, Segment
 from gateway.emulator.receive import Sha1Mode, declared_length, receive_body
@@ -64,12 +63,11 @@ def upload_sse_mode(headers: Mapping[str, str], bucket: Bucket) -> str | None:
     return "SSE-B2"
 
 
-def _upload_timestamp(call: Call) -> int:
-    now = call.state.now_ms()
+def _custom_upload_timestamp(call: Call) -> int | None:
     custom = call.request.headers.get("X-Bz-Custom-Upload-Timestamp")
     if custom is None:
-        return now
-    if not custom.isdigit() or int(custom) > now:
+        return None
+    if not custom.isdigit() or int(custom) > call.state.now_ms():
         raise bad_request("X-Bz-Custom-Upload-Timestamp must be ms in the past")
     return int(custom)
 
@@ -103,18 +101,18 @@ async def _store_upload(call: Call, bucket_id: str, key_prefix: str | None) -> J
     content_type = check_content_type(headers.get("Content-Type"), name)
     info = check_file_info(upload_infos(headers), name)
     sse_mode = upload_sse_mode(headers, bucket)
-    upload_ts = _upload_timestamp(call)
+    custom_ts = _custom_upload_timestamp(call)
     mode = Sha1Mode.parse(headers.get("X-Bz-Content-Sha1"))
     length = declared_length(call.request, mode, MAX_SIMPLE_FILE_BYTES)
-    fault: Fault | None = call.request.get("fault")
     received = await receive_body(
         call.request,
         call.state.store.blobs,
         mode,
         length,
-        drop_mid_body=fault is not None and fault.drop == "mid_body",
+        drop_mid_body=call.drops("mid_body"),
     )
     rng = call.state.rng
+    upload_ts = custom_ts or call.state.now_ms()  # stamped when the bytes are in
 
     def mint(seq: int) -> FileVersion:
         return FileVersion(

@@ -15,7 +15,7 @@ from gateway.emulator.control import routes as control_routes
 from gateway.emulator.errors import B2Error, not_found
 from gateway.emulator.params import Params
 from gateway.emulator.receive import ConnectionDroppedError
-from gateway.emulator.state import STATE_KEY, TEST_MODE_HEADER, Call, EmulatorState
+from gateway.emulator.state import FAULT_KEY, STATE_KEY, TEST_MODE_HEADER, Call, EmulatorState
 
 Handler = Callable[[Call], Awaitable[dict[str, Any] | web.StreamResponse]]
 API_VERSIONS = {"v1": 1, "v2": 2, "v3": 3, "v4": 4}
@@ -87,7 +87,7 @@ async def funnel(
                 raise error
             if fault.drop == "before_response" and endpoint in DOWNLOADS:
                 return _drop(request)
-            request["fault"] = fault
+            request[FAULT_KEY] = fault
         if endpoint and (
             error := state.faults.test_mode_error(endpoint, request.headers.get(TEST_MODE_HEADER))
         ):

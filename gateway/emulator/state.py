@@ -9,13 +9,14 @@ from aiohttp import web
 
 from gateway.emulator.auth import AccountGrant, Tokens
 from gateway.emulator.errors import B2Error, bad_bucket_id
-from gateway.emulator.faults import Faults
+from gateway.emulator.faults import Fault, Faults
 from gateway.emulator.models import AppKey, Bucket
 from gateway.emulator.params import Params
 from gateway.emulator.settings import EmulatorSettings
 from gateway.emulator.store import Store
 
 STATE_KEY: web.AppKey[EmulatorState] = web.AppKey("b2_emulator_state")
+FAULT_KEY: web.RequestKey[Fault] = web.RequestKey("b2_emulator_fault", Fault)
 TEST_MODE_HEADER = "X-Bz-Test-Mode"
 
 
@@ -57,6 +58,11 @@ class Call:
     @property
     def account_id(self) -> str:
         return self.state.account_id
+
+    def drops(self, mode: str) -> bool:
+        """Whether an injected fault asks this call to drop its connection in ``mode``."""
+        fault = self.request.get(FAULT_KEY)
+        return fault is not None and fault.drop == mode
 
     def token(self) -> str | None:
         return self.request.headers.get("Authorization") or self.request.query.get("Authorization")
