@@ -59,7 +59,7 @@ async def echo(request: S3Request) -> S3Response:
     )
 
 
-ECHO_ALL: Mapping[Op, Handler] = {op: echo for op in Op}
+ECHO_ALL: Mapping[Op, Handler] = dict.fromkeys(Op, echo)
 
 
 def fixed_clock(when: str) -> Clock:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
@@ -12,46 +11,45 @@ import pytest
 from tests.unit.s3.conftest import StartServer, fixed_clock, send_raw
 from tests.unit.s3.vectors import VECTORS
 
-CAPTURES = sorted((VECTORS / "captures").glob("*.http"))
+CAPTURES = {p.stem: p.read_bytes() for p in sorted((VECTORS / "captures").glob("*.http"))}
+PRESIGNED_URL = (VECTORS / "captures" / "botocore-presigned-url.txt").read_text().strip()
 CAPTURE_TIME = "20261123T214827Z"
 
 
-def _expected_body(capture: Path) -> bytes:
-    if "put-bytes" in capture.name:
+def _expected_body(name: str) -> bytes:
+    if "put-bytes" in name:
         return b"hello world"
-    if "put-stream" in capture.name:
+    if "put-stream" in name:
         return b"a" * 70000
     return b""
 
 
-@pytest.mark.parametrize("capture", CAPTURES, ids=lambda p: p.stem)
-async def test_botocore_capture_verifies_and_decodes(
-    start_server: StartServer, capture: Path
-) -> None:
+@pytest.mark.parametrize("name", CAPTURES)
+async def test_botocore_capture_verifies_and_decodes(start_server: StartServer, name: str) -> None:
     url = await start_server(clock=fixed_clock(CAPTURE_TIME))
-    response = await send_raw(url, capture.read_bytes())
+    response = await send_raw(url, CAPTURES[name])
     assert response.status == 200, response.body
-    body = _expected_body(capture)
+    body = _expected_body(name)
     assert response.headers["x-echo-length"] == str(len(body))
     assert response.headers["x-echo-md5"] == hashlib.md5(body).hexdigest()
     if body:
         assert response.headers["x-echo-checksums"].startswith("crc32=")
-    target = capture.read_bytes().split(b" ", 2)[1].decode()
+    target = CAPTURES[name].split(b" ", 2)[1].decode()
     path = target.split("?")[0]
     assert response.headers["x-echo-bucket"] == "bkt"
     key = unquote(response.headers["x-echo-key"])
     assert key == (unquote(path.split("/", 2)[2]) if path.count("/") > 1 else "")
 
 
-@pytest.mark.parametrize("capture", CAPTURES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("name", CAPTURES)
 async def test_botocore_capture_with_one_changed_signature_byte_is_refused(
-    start_server: StartServer, capture: Path
+    start_server: StartServer, name: str
 ) -> None:
     url = await start_server(clock=fixed_clock(CAPTURE_TIME))
     data = re.sub(
         rb"Signature=([0-9a-f])",
         lambda m: b"Signature=" + (b"0" if m.group(1) != b"0" else b"1"),
-        capture.read_bytes(),
+        CAPTURES[name],
     )
     response = await send_raw(url, data)
     assert response.status == 403
@@ -60,7 +58,7 @@ async def test_botocore_capture_with_one_changed_signature_byte_is_refused(
 
 async def test_botocore_presigned_url_replays(start_server: StartServer) -> None:
     url = await start_server(clock=fixed_clock("20261123T220000Z"))
-    presigned = (VECTORS / "captures" / "botocore-presigned-url.txt").read_text().strip()
+    presigned = PRESIGNED_URL
     target = "/" + presigned.split("/", 3)[3]
     request = f"GET {target} HTTP/1.1\r\nHost: s3.amazonaws.com\r\n\r\n".encode()
     response = await send_raw(url, request)
@@ -71,7 +69,7 @@ async def test_botocore_presigned_url_replays(start_server: StartServer) -> None
 
 async def test_botocore_presigned_url_after_expiry_is_refused(start_server: StartServer) -> None:
     url = await start_server(clock=fixed_clock("20261123T224828Z"))  # 3600 s + 1
-    presigned = (VECTORS / "captures" / "botocore-presigned-url.txt").read_text().strip()
+    presigned = PRESIGNED_URL
     target = "/" + presigned.split("/", 3)[3]
     response = await send_raw(
         url, f"GET {target} HTTP/1.1\r\nHost: s3.amazonaws.com\r\n\r\n".encode()
