@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
-import io
 import hashlib
+import io
 import itertools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -152,6 +154,15 @@ class B2Raw:
         all_headers.update(headers or {})
         url = f"{self.url}/file/{bucket_name}/{quote(name.encode())}"
         return await self.request(method, url, headers=all_headers, params=params)
+
+
+async def eventually(predicate: Callable[[], Awaitable[bool]], attempts: int = 1000) -> None:
+    """Poll the server until ``predicate`` holds (used to line up concurrent requests)."""
+    for _ in range(attempts):
+        if await predicate():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition never became true")
 
 
 def _query_value(value: Any) -> str:

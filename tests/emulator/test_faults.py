@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.emulator.raw import B2Raw, sha1_hex
+from tests.emulator.raw import B2Raw, eventually, sha1_hex
 
 
 async def _fault(b2: B2Raw, **body: Any) -> None:
@@ -187,10 +187,12 @@ async def test_slow_upload_counter_visible_while_in_flight(b2: B2Raw, bucket: An
             data=body(),
         )
     )
-    while (await b2.request("GET", f"{b2.url}/_emulator/counters")).json().get(
-        "b2_upload_file"
-    ) != 1:
-        await asyncio.sleep(0.01)
+
+    async def counted() -> bool:
+        counters = (await b2.request("GET", f"{b2.url}/_emulator/counters")).json()
+        return bool(counters.get("b2_upload_file") == 1)
+
+    await eventually(counted)
     release.set()
     assert (await task).status == 200
     assert (

@@ -46,7 +46,8 @@ async def test_hide_object_shape(b2: B2Raw, bucket: Any) -> None:
     assert hide["contentType"] == "application/x-bz-hide-marker"
     assert hide["contentLength"] == 0
     assert hide["contentSha1"] == "da39a3ee5e6b4b0d3255bfef95601890afd80709"
-    assert "fileRetention" not in hide and "legalHold" not in hide
+    assert "fileRetention" not in hide
+    assert "legalHold" not in hide
     assert hide["bucketId"] == bucket["bucketId"]
 
 
@@ -138,7 +139,8 @@ async def test_list_file_names_prefix_delimiter_folders(b2: B2Raw, bucket: Any) 
     folder = (
         await b2.ok("b2_list_file_names", {"bucketId": bid, "prefix": "photos/", "delimiter": "/"})
     )["files"][1]
-    assert folder["fileId"] is None and folder["contentSha1"] is None
+    assert folder["fileId"] is None
+    assert folder["contentSha1"] is None
     assert folder["uploadTimestamp"] == 0
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.emulator.raw import B2Raw, sha1_hex
+from tests.emulator.raw import B2Raw, eventually, sha1_hex
 
 FILE_FIELDS = {
     "accountId", "action", "bucketId", "contentLength", "contentMd5", "contentSha1",
@@ -251,8 +251,11 @@ async def test_upload_url_serves_one_upload_at_a_time(b2: B2Raw, bucket: Any) ->
             data=slow_body(),
         )
     )
-    while b2.emulator.state.faults.counters["b2_upload_file"] < 1:
-        await asyncio.sleep(0.01)
+
+    async def first_is_in_flight() -> bool:
+        return b2.emulator.state.faults.counters["b2_upload_file"] >= 1
+
+    await eventually(first_is_in_flight)
     second = await b2.upload(bucket["bucketId"], "second", target=target)
     assert second.status == 400
     assert second.code == "auth_token_limit"
