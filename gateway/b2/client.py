@@ -486,43 +486,50 @@ class B2Client:
         self, bucket_name: str, file_name: str, *, byte_range: ByteRange | None = None
     ) -> AbstractAsyncContextManager[DownloadStream]:
         """`async with b2.download_by_name(...) as d:` then `async for chunk in d.iter_chunks()`."""
-        return self._download(
-            lambda a: self.raw.download_file_by_name(
+        return self._download_by_name(bucket_name, file_name, byte_range, head=False)
+
+    def download_by_id(
+        self, file_id: str, *, byte_range: ByteRange | None = None
+    ) -> AbstractAsyncContextManager[DownloadStream]:
+        return self._download_by_id(file_id, byte_range, head=False)
+
+    async def head_by_name(self, bucket_name: str, file_name: str) -> DownloadInfo:
+        """The download headers of the current version of `file_name`, without its body."""
+        async with self._download_by_name(bucket_name, file_name, None, head=True) as stream:
+            return stream.info
+
+    async def head_by_id(self, file_id: str) -> DownloadInfo:
+        async with self._download_by_id(file_id, None, head=True) as stream:
+            return stream.info
+
+    def _download_by_name(
+        self, bucket_name: str, file_name: str, byte_range: ByteRange | None, *, head: bool
+    ) -> AbstractAsyncContextManager[DownloadStream]:
+        def open_stream(a: AccountAuthorization) -> AbstractAsyncContextManager[DownloadStream]:
+            return self.raw.download_file_by_name(
                 a.download_url,
                 a.authorization_token,
                 bucket_name=bucket_name,
                 file_name=file_name,
                 byte_range=byte_range,
+                head=head,
             )
-        )
 
-    def download_by_id(
-        self, file_id: str, *, byte_range: ByteRange | None = None
+        return self._download(open_stream)
+
+    def _download_by_id(
+        self, file_id: str, byte_range: ByteRange | None, *, head: bool
     ) -> AbstractAsyncContextManager[DownloadStream]:
-        return self._download(
-            lambda a: self.raw.download_file_by_id(
-                a.download_url, a.authorization_token, file_id=file_id, byte_range=byte_range
+        def open_stream(a: AccountAuthorization) -> AbstractAsyncContextManager[DownloadStream]:
+            return self.raw.download_file_by_id(
+                a.download_url,
+                a.authorization_token,
+                file_id=file_id,
+                byte_range=byte_range,
+                head=head,
             )
-        )
 
-    async def head_by_name(self, bucket_name: str, file_name: str) -> DownloadInfo:
-        """The download headers of the current version of `file_name`, without its body."""
-        opener = lambda a: self.raw.download_file_by_name(  # noqa: E731
-            a.download_url,
-            a.authorization_token,
-            bucket_name=bucket_name,
-            file_name=file_name,
-            head=True,
-        )
-        async with self._download(opener) as stream:
-            return stream.info
-
-    async def head_by_id(self, file_id: str) -> DownloadInfo:
-        opener = lambda a: self.raw.download_file_by_id(  # noqa: E731
-            a.download_url, a.authorization_token, file_id=file_id, head=True
-        )
-        async with self._download(opener) as stream:
-            return stream.info
+        return self._download(open_stream)
 
     @asynccontextmanager
     async def _download(

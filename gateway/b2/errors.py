@@ -289,7 +289,8 @@ def error_from_response(status: int, body: bytes, headers: Mapping[str, str]) ->
     except ValueError:
         decoded = None
     if isinstance(decoded, dict):
-        raw_code, raw_message = decoded.get("code"), decoded.get("message")
+        fields: Mapping[str, object] = decoded
+        raw_code, raw_message = fields.get("code"), fields.get("message")
         code = raw_code if isinstance(raw_code, str) else ""
         message = raw_message if isinstance(raw_message, str) else ""
     if not message:
