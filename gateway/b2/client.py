@@ -28,6 +28,7 @@ from gateway.b2.models import (
     DownloadAuthorization,
     DownloadInfo,
     FileList,
+    FileQuery,
     FileRef,
     FileVersion,
     Part,
@@ -41,6 +42,7 @@ from gateway.b2.stats import ClientStatsSnapshot, OnCall
 from gateway.b2.uploader import Uploader
 
 T = TypeVar("T")
+EVERYTHING = FileQuery()  # from the first name, B2's default page size
 
 
 class B2Client:
@@ -400,48 +402,16 @@ class B2Client:
             idempotent=True,
         )
 
-    async def list_file_names(
-        self,
-        bucket_id: str,
-        *,
-        start_file_name: str | None = None,
-        max_file_count: int | None = None,
-        prefix: str | None = None,
-        delimiter: str | None = None,
-    ) -> FileList:
+    async def list_file_names(self, bucket_id: str, query: FileQuery = EVERYTHING) -> FileList:
         return await self.call(
-            lambda a: self.raw.list_file_names(
-                a,
-                bucket_id=bucket_id,
-                start_file_name=start_file_name,
-                max_file_count=max_file_count,
-                prefix=prefix,
-                delimiter=delimiter,
-            ),
+            lambda a: self.raw.list_file_names(a, bucket_id=bucket_id, query=query),
             idempotent=True,
             bucket_id=bucket_id,
         )
 
-    async def list_file_versions(
-        self,
-        bucket_id: str,
-        *,
-        start_file_name: str | None = None,
-        start_file_id: str | None = None,
-        max_file_count: int | None = None,
-        prefix: str | None = None,
-        delimiter: str | None = None,
-    ) -> FileList:
+    async def list_file_versions(self, bucket_id: str, query: FileQuery = EVERYTHING) -> FileList:
         return await self.call(
-            lambda a: self.raw.list_file_versions(
-                a,
-                bucket_id=bucket_id,
-                start_file_name=start_file_name,
-                start_file_id=start_file_id,
-                max_file_count=max_file_count,
-                prefix=prefix,
-                delimiter=delimiter,
-            ),
+            lambda a: self.raw.list_file_versions(a, bucket_id=bucket_id, query=query),
             idempotent=True,
             bucket_id=bucket_id,
         )

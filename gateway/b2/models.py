@@ -217,6 +217,35 @@ class DownloadAuthorization:
 
 
 @dataclass(frozen=True)
+class FileQuery:
+    """Where a `b2_list_file_names` / `b2_list_file_versions` page starts and what it holds.
+
+    `start_file_name` is inclusive; `start_file_id` (versions only) needs `start_file_name`.
+    `max_file_count` None means B2's default (100); B2 bills per 1000 returned.
+    """
+
+    prefix: str | None = None
+    delimiter: str | None = None
+    start_file_name: str | None = None
+    start_file_id: str | None = None
+    max_file_count: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.start_file_id is not None and self.start_file_name is None:
+            raise ValueError("start_file_id needs start_file_name")
+
+    def payload(self, bucket_id: str) -> dict[str, object]:
+        return {
+            "bucketId": bucket_id,
+            "prefix": self.prefix,
+            "delimiter": self.delimiter,
+            "startFileName": self.start_file_name,
+            "startFileId": self.start_file_id,
+            "maxFileCount": self.max_file_count,
+        }
+
+
+@dataclass(frozen=True)
 class ByteRange:
     """An HTTP byte range request: `start`..`end` inclusive; `end=None` means to EOF."""
 

@@ -25,6 +25,7 @@ from gateway.b2.models import (
     ByteRange,
     DownloadAuthorization,
     FileList,
+    FileQuery,
     FileRef,
     FileVersion,
     Part,
@@ -341,45 +342,20 @@ class RawB2:
         return FileVersion.from_json(result)
 
     async def list_file_names(
-        self,
-        auth: AccountAuthorization,
-        *,
-        bucket_id: str,
-        start_file_name: str | None = None,
-        max_file_count: int | None = None,
-        prefix: str | None = None,
-        delimiter: str | None = None,
+        self, auth: AccountAuthorization, *, bucket_id: str, query: FileQuery
     ) -> FileList:
-        payload = {
-            "bucketId": bucket_id,
-            "startFileName": start_file_name,
-            "maxFileCount": max_file_count,
-            "prefix": prefix,
-            "delimiter": delimiter,
-        }
+        """The newest visible version of each name (folders with a delimiter)."""
+        if query.start_file_id is not None:
+            raise ValueError("b2_list_file_names takes no start_file_id")
+        payload = query.payload(bucket_id)
         return FileList.from_json(await self._call(auth, "b2_list_file_names", payload))
 
     async def list_file_versions(
-        self,
-        auth: AccountAuthorization,
-        *,
-        bucket_id: str,
-        start_file_name: str | None = None,
-        start_file_id: str | None = None,
-        max_file_count: int | None = None,
-        prefix: str | None = None,
-        delimiter: str | None = None,
+        self, auth: AccountAuthorization, *, bucket_id: str, query: FileQuery
     ) -> FileList:
-        payload = {
-            "bucketId": bucket_id,
-            "startFileName": start_file_name,
-            "startFileId": start_file_id,
-            "maxFileCount": max_file_count,
-            "prefix": prefix,
-            "delimiter": delimiter,
-        }
-        result = await self._call(auth, "b2_list_file_versions", payload)
-        return FileList.from_json(result)
+        """Every version: uploads, hide markers and unfinished large files."""
+        payload = query.payload(bucket_id)
+        return FileList.from_json(await self._call(auth, "b2_list_file_versions", payload))
 
     async def hide_file(
         self, auth: AccountAuthorization, *, bucket_id: str, file_name: str

@@ -8,7 +8,7 @@ import pytest
 
 from gateway.b2.client import B2Client
 from gateway.b2.errors import FileAlreadyHiddenError, NotFoundError, UnauthorizedError
-from gateway.b2.models import Bucket, ByteRange, ContentRange
+from gateway.b2.models import Bucket, ByteRange, ContentRange, FileQuery
 from gateway.emulator.server import RunningEmulator
 from tests.b2.conftest import CallLog, skip_unless_emulated
 
@@ -71,9 +71,9 @@ async def test_listing_hiding_and_deleting_versions(b2: B2Client, bucket: Bucket
     await b2.upload_file(bucket.bucket_id, "a/one", b"11")
     await b2.upload_file(bucket.bucket_id, "b/two", b"2")
 
-    names = await b2.list_file_names(bucket.bucket_id, delimiter="/")
+    names = await b2.list_file_names(bucket.bucket_id, FileQuery(delimiter="/"))
     assert [(f.file_name, f.action) for f in names.files] == [("a/", "folder"), ("b/", "folder")]
-    page = await b2.list_file_names(bucket.bucket_id, prefix="a/", max_file_count=10)
+    page = await b2.list_file_names(bucket.bucket_id, FileQuery(prefix="a/", max_file_count=10))
     assert [f.content_length for f in page.files] == [2]
 
     hidden = await b2.hide_file(bucket.bucket_id, "b/two")
@@ -92,7 +92,7 @@ async def test_listing_hiding_and_deleting_versions(b2: B2Client, bucket: Bucket
     ]
     deleted = await b2.delete_file_version("a/one", first.require_id())
     assert deleted.file_id == first.file_id
-    assert len((await b2.list_file_versions(bucket.bucket_id, prefix="a/")).files) == 1
+    assert len((await b2.list_file_versions(bucket.bucket_id, FileQuery(prefix="a/"))).files) == 1
 
 
 async def test_copy_file_copy_metadata_and_replace(
