@@ -19,7 +19,7 @@ from typing import Self, TypeVar
 import aiohttp
 
 from gateway.b2.body import Finalize, UploadBody
-from gateway.b2.download import DownloadStream
+from gateway.b2.download import DownloadStream, Resume
 from gateway.b2.errors import BucketIdNotFoundError
 from gateway.b2.models import (
     AccountAuthorization,
@@ -485,7 +485,7 @@ class B2Client:
                 head=head,
             )
 
-        return self._download(open_stream)
+        return self._download(open_stream, resumable=not head)
 
     def _download_by_id(
         self, file_id: str, byte_range: ByteRange | None, *, head: bool
@@ -499,16 +499,32 @@ class B2Client:
                 head=head,
             )
 
-        return self._download(open_stream)
+        return self._download(open_stream, resumable=not head)
 
     @asynccontextmanager
     async def _download(
-        self, open_stream: Callable[[AccountAuthorization], AbstractAsyncContextManager[T]]
-    ) -> AsyncIterator[T]:
-        # Opening (up to the response headers) is retried; a break mid-body is the caller's call.
+        self,
+        open_stream: Callable[[AccountAuthorization], AbstractAsyncContextManager[DownloadStream]],
+        *,
+        resumable: bool,
+    ) -> AsyncIterator[DownloadStream]:
+        # Opening (up to the response headers) is retried like any idempotent call.
         async with AsyncExitStack() as stack:
 
-            async def attempt(a: AccountAuthorization) -> T:
+            async def attempt(a: AccountAuthorization) -> DownloadStream:
                 return await stack.enter_async_context(open_stream(a))
 
-            yield await self.call(attempt, idempotent=True)
+            stream = await self.call(attempt, idempotent=True)
+            if resumable:
+                stream.resume_with(
+                    self._resumer(stream), self._session.retrier.policy.max_attempts - 1
+                )
+            yield stream
+
+    def _resumer(self, first: DownloadStream) -> Resume:
+        def resume(received: int) -> AbstractAsyncContextManager[DownloadStream]:
+            self._session.stats.retries_by_cause["connection"] += 1
+            rest = first.remaining_range(received)
+            return self._download_by_id(first.info.file_id, rest, head=False)
+
+        return resume

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 
 import aiohttp
 
 from gateway.b2.encoding import b2_unquote
 from gateway.b2.errors import B2ConnectionError, B2ProtocolError
-from gateway.b2.models import ContentRange, DownloadInfo
+from gateway.b2.models import ByteRange, ContentRange, DownloadInfo
 
 _INFO_PREFIX = "x-bz-info-"
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
@@ -66,17 +67,55 @@ def download_info(status: int, headers: Mapping[str, str]) -> DownloadInfo:
     )
 
 
+# Opens the rest of a broken download: given how many bytes arrived, a stream of what follows.
+Resume = Callable[[int], AbstractAsyncContextManager["DownloadStream"]]
+
+
 class DownloadStream:
     """The body of one download. aiohttp pauses the socket when its small buffer fills, so a slow
-    consumer slows the transfer instead of growing memory."""
+    consumer slows the transfer instead of growing memory.
+
+    With a `resume` hook (the client sets one), a connection lost mid-body is picked up where it
+    broke, by file id (immutable, so the bytes cannot change underneath) with a Range request.
+    """
 
     def __init__(self, info: DownloadInfo, response: aiohttp.ClientResponse) -> None:
         self.info = info
         self._response = response
+        self._resume: Resume | None = None
+        self._max_resumes = 0
+
+    def resume_with(self, resume: Resume, max_resumes: int) -> None:
+        self._resume = resume
+        self._max_resumes = max_resumes
+
+    def remaining_range(self, received: int) -> ByteRange:
+        """The byte range of this download still missing after `received` bytes."""
+        if self.info.content_range is not None:
+            return ByteRange(self.info.content_range.start + received, self.info.content_range.end)
+        return ByteRange(received, self.info.content_length - 1)
 
     async def iter_chunks(self, chunk_size: int = 1 << 16) -> AsyncIterator[bytes]:
-        """The body in chunks of at most `chunk_size`; a connection lost mid-body raises
-        `B2ConnectionError` (bytes already yielded stay valid: resume with a Range from there)."""
+        """The body in chunks of at most `chunk_size`. A connection lost mid-body is resumed if
+        possible, else raises `B2ConnectionError` (bytes already yielded stay valid)."""
+        received, resumes, stream = 0, 0, self
+        async with AsyncExitStack() as stack:
+            while True:
+                try:
+                    async for chunk in stream._own_chunks(chunk_size):
+                        received += len(chunk)
+                        yield chunk
+                except B2ConnectionError:
+                    if self._resume is None or resumes >= self._max_resumes:
+                        raise
+                else:
+                    return
+                resumes += 1
+                stream = await stack.enter_async_context(self._resume(received))
+                if stream.info.file_id != self.info.file_id:
+                    raise B2ProtocolError("a resumed download returned another file")
+
+    async def _own_chunks(self, chunk_size: int) -> AsyncIterator[bytes]:
         received = 0
         try:
             async for chunk in self._response.content.iter_chunked(chunk_size):

@@ -17,7 +17,7 @@ from gateway.b2.errors import (
     UploadNotReplayableError,
     UploadTokenUsedConcurrentlyError,
 )
-from gateway.b2.models import Bucket
+from gateway.b2.models import Bucket, ByteRange
 from gateway.emulator.server import RunningEmulator
 from tests.b2.conftest import EmulatorControl, FakeSleep
 
@@ -291,7 +291,7 @@ async def test_bad_bucket_id_drops_the_cached_name(b2: B2Client, emulator: Runni
     assert await b2.get_bucket("soon-gone") == recreated
 
 
-async def test_download_is_retried_until_headers_and_a_mid_body_drop_is_reported(
+async def test_download_is_retried_until_headers_and_resumed_after_a_mid_body_drop(
     b2: B2Client, bucket: Bucket, control: EmulatorControl
 ) -> None:
     data = b"d" * 500_000
@@ -308,6 +308,33 @@ async def test_download_is_retried_until_headers_and_a_mid_body_drop_is_reported
     assert b2.stats().retries_by_cause["service_unavailable"] == 1
 
     await control.fault("b2_download_file_by_name", drop="mid_body")
+    await control.reset_counters()
+    async with b2.download_by_name(bucket.bucket_name, "f") as download:
+        assert await download.read() == data  # resumed by id from where it broke
+    assert (await control.counters()) == {
+        "b2_download_file_by_name": 1,
+        "b2_download_file_by_id": 1,
+    }
+    assert b2.stats().retries_by_cause["connection"] == 1
+
+
+async def test_ranged_download_resumes_within_its_range(
+    b2: B2Client, bucket: Bucket, control: EmulatorControl
+) -> None:
+    data = bytes(range(256)) * 4000
+    version = await b2.upload_file(bucket.bucket_id, "f", data)
+    await control.fault("b2_download_file_by_id", drop="mid_body")
+    async with b2.download_by_id(version.require_id(), byte_range=ByteRange(1000, 800_999)) as d:
+        assert await d.read() == data[1000:801_000]
+
+
+async def test_download_broken_more_often_than_the_policy_allows_raises(
+    b2: B2Client, bucket: Bucket, control: EmulatorControl
+) -> None:
+    data = b"d" * 500_000
+    await b2.upload_file(bucket.bucket_id, "f", data)
+    await control.fault("b2_download_file_by_name", drop="mid_body")
+    await control.fault("b2_download_file_by_id", count=10, drop="mid_body")
     received = 0
 
     async def read_all() -> None:
@@ -319,3 +346,4 @@ async def test_download_is_retried_until_headers_and_a_mid_body_drop_is_reported
     with pytest.raises(B2ConnectionError):
         await read_all()
     assert 0 < received < len(data)
+    assert (await control.counters())["b2_download_file_by_id"] == 4  # max_attempts - 1 resumes
