@@ -89,6 +89,10 @@ async def start_emulator(settings: EmulatorSettings) -> RunningEmulator:
 
 
 async def _serve(settings: EmulatorSettings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)  # before printing: callers signal right after
     emulator = await start_emulator(settings)
     try:
         sys.stdout.write(
@@ -97,10 +101,6 @@ async def _serve(settings: EmulatorSettings) -> None:
             f"B2_ENVIRONMENT={emulator.url}\n"
         )
         sys.stdout.flush()
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
         await stop.wait()
     finally:
         await emulator.close()

@@ -7,7 +7,7 @@ import base64
 import hashlib
 import io
 import itertools
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -139,6 +139,30 @@ class B2Raw:
         reply = await self.upload(bucket_id, name, data, **kwargs)
         assert reply.status == 200, reply.body
         return reply.json()
+
+    def start_stalled_upload(
+        self, target: tuple[str, str], name: str, data: bytes, release: asyncio.Event, sent: int
+    ) -> asyncio.Task[Reply]:
+        """Upload that sends ``sent`` bytes, then waits for ``release`` before the rest."""
+
+        async def body() -> AsyncIterator[bytes]:
+            yield data[:sent]
+            await release.wait()
+            yield data[sent:]
+
+        url, token = target
+        headers = {
+            "Authorization": token,
+            "X-Bz-File-Name": quote(name.encode()),
+            "Content-Type": "application/octet-stream",
+            "X-Bz-Content-Sha1": sha1_hex(data),
+            "Content-Length": str(len(data)),
+        }
+        return asyncio.create_task(self.request("POST", url, headers=headers, data=body()))
+
+    async def upload_count(self) -> int:
+        counters = (await self.request("GET", f"{self.url}/_emulator/counters")).json()
+        return int(counters.get("b2_upload_file", 0))
 
     async def download_by_name(
         self,

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import io
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import pytest
 
-from tests.emulator.raw import B2Raw, eventually, sha1_hex
+from tests.emulator.raw import B2Raw, eventually
 
 
 async def _fault(b2: B2Raw, **body: Any) -> None:
@@ -166,36 +164,13 @@ async def test_test_mode_force_cap_exceeded(b2: B2Raw) -> None:
 async def test_slow_upload_counter_visible_while_in_flight(b2: B2Raw, bucket: Any) -> None:
     release = asyncio.Event()
     data = b"z" * 1000
-
-    async def body() -> AsyncIterator[bytes]:
-        yield data[:1]
-        await release.wait()
-        yield data[1:]
-
-    url, token = await b2.upload_url(bucket["bucketId"])
-    task = asyncio.create_task(
-        b2.request(
-            "POST",
-            url,
-            headers={
-                "Authorization": token,
-                "X-Bz-File-Name": "slow",
-                "Content-Type": "text/plain",
-                "X-Bz-Content-Sha1": sha1_hex(data),
-                "Content-Length": "1000",
-            },
-            data=body(),
-        )
-    )
+    target = await b2.upload_url(bucket["bucketId"])
+    task = b2.start_stalled_upload(target, "slow", data, release, sent=1)
 
     async def counted() -> bool:
-        counters = (await b2.request("GET", f"{b2.url}/_emulator/counters")).json()
-        return bool(counters.get("b2_upload_file") == 1)
+        return await b2.upload_count() == 1
 
     await eventually(counted)
     release.set()
     assert (await task).status == 200
-    assert (
-        io.BytesIO(data).getvalue()
-        == (await b2.download_by_name(bucket["bucketName"], "slow")).body
-    )
+    assert (await b2.download_by_name(bucket["bucketName"], "slow")).body == data

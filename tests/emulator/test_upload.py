@@ -229,28 +229,7 @@ async def test_upload_chunked_body_is_refused(b2: B2Raw, bucket: Any) -> None:
 async def test_upload_url_serves_one_upload_at_a_time(b2: B2Raw, bucket: Any) -> None:
     target = await b2.upload_url(bucket["bucketId"])
     release = asyncio.Event()
-    data = b"first" * 1000
-
-    async def slow_body() -> AsyncIterator[bytes]:
-        yield data[:10]
-        await release.wait()
-        yield data[10:]
-
-    url, token = target
-    first = asyncio.create_task(
-        b2.request(
-            "POST",
-            url,
-            headers={
-                "Authorization": token,
-                "X-Bz-File-Name": "first",
-                "Content-Type": "text/plain",
-                "X-Bz-Content-Sha1": sha1_hex(data),
-                "Content-Length": str(len(data)),
-            },
-            data=slow_body(),
-        )
-    )
+    first = b2.start_stalled_upload(target, "first", b"first" * 1000, release, sent=10)
 
     async def first_is_in_flight() -> bool:
         return b2.emulator.state.faults.counters["b2_upload_file"] >= 1
