@@ -4,6 +4,7 @@ It composes the retry funnel and account token (`session.py`), uploads on pooled
 (`uploader.py`) and a bucket name → id cache (dropped when B2 says `bad_bucket_id`) over the thin
 endpoint layer (`raw.py`). Uploads are retried on a fresh upload URL while the body can be sent
 again from its first byte; otherwise they raise the retryable `UploadNotReplayableError`.
+Downloads retry until the headers arrive, and resume by file id if the body breaks midway.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from gateway.b2.errors import (
     B2ConnectionError,
     BucketIdNotFoundError,
     ServiceUnavailableError,
+    UnauthorizedError,
     UploadNotReplayableError,
     UploadTokenUsedConcurrentlyError,
 )
@@ -347,3 +348,23 @@ async def test_download_broken_more_often_than_the_policy_allows_raises(
         await read_all()
     assert 0 < received < len(data)
     assert (await control.counters())["b2_download_file_by_id"] == 4  # max_attempts - 1 resumes
+
+
+async def test_head_after_token_expiry_reauthorises_from_a_bodiless_401(
+    b2: B2Client, bucket: Bucket, control: EmulatorControl
+) -> None:
+    await b2.upload_file(bucket.bucket_id, "f", b"head me")
+    await control.expire_tokens()
+    info = await b2.head_by_name(bucket.bucket_name, "f")
+    assert info.content_length == len(b"head me")
+    assert b2.stats().authorizations == 2
+
+
+async def test_bad_keys_are_tried_once_per_open_never_looped(
+    emulator: RunningEmulator, control: EmulatorControl
+) -> None:
+    await control.reset_counters()
+    client = B2Client(emulator.url, emulator.key_id, "not-the-key")
+    with pytest.raises(UnauthorizedError):
+        await client.open()
+    assert await control.counters() == {"b2_authorize_account": 1}
