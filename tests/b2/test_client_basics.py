@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 
+import aiohttp
 import pytest
 
 from gateway.b2.client import B2Client
@@ -188,3 +190,26 @@ async def test_copy_part_assembles_large_file(
     second = await b2.copy_part(source.require_id(), file_id, 2, byte_range=ByteRange(minimum))
     finished = await b2.finish_large_file(file_id, (first.content_sha1, second.content_sha1))
     assert finished.content_length == minimum + 3
+
+
+async def test_gzip_encoded_file_downloads_byte_for_byte(b2: B2Client, bucket: Bucket) -> None:
+    compressed = gzip.compress(b"hello " * 1000)
+    await b2.upload_file(
+        bucket.bucket_id, "page.html", compressed, file_info={"b2-content-encoding": "gzip"}
+    )
+    async with b2.download_by_name(bucket.bucket_name, "page.html") as download:
+        assert download.info.content_encoding == "gzip"
+        assert await download.read() == compressed  # never inflated on the way
+
+
+async def test_client_refuses_a_decompressing_session(emulator: RunningEmulator) -> None:
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(ValueError, match="auto_decompress"):
+            B2Client(emulator.url, emulator.key_id, emulator.key, session=session)
+
+
+async def test_client_leaves_a_given_session_open(emulator: RunningEmulator) -> None:
+    async with aiohttp.ClientSession(auto_decompress=False) as session:
+        async with B2Client(emulator.url, emulator.key_id, emulator.key, session=session) as b2:
+            await b2.list_buckets()
+        assert not session.closed
