@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 
 from gateway.b2.body import UploadBody
@@ -20,7 +21,7 @@ from gateway.b2.errors import (
 )
 from gateway.b2.models import Bucket, ByteRange
 from gateway.emulator.server import RunningEmulator
-from tests.b2.conftest import EmulatorControl, FakeSleep
+from tests.b2.conftest import EmulatorControl, FakeSleep, skip_unless_emulated
 
 
 async def _chunks(data: bytes, size: int = 4096) -> AsyncIterator[bytes]:
@@ -368,3 +369,56 @@ async def test_bad_keys_are_tried_once_per_open_never_looped(
     with pytest.raises(UnauthorizedError):
         await client.open()
     assert await control.counters() == {"b2_authorize_account": 1}
+
+
+async def test_source_failing_mid_body_propagates_and_leaves_no_file(
+    b2: B2Client, bucket: Bucket, control: EmulatorControl
+) -> None:
+    class ClientWentAwayError(Exception):
+        pass
+
+    async def broken() -> AsyncIterator[bytes]:
+        yield b"x" * 100_000
+        raise ClientWentAwayError
+
+    body = UploadBody.reopenable(200_000, broken)
+    with pytest.raises(ClientWentAwayError):
+        await b2.upload_file(bucket.bucket_id, "partial", body)
+    assert await _versions(b2, bucket) == []
+    assert (await control.counters())["b2_upload_file"] == 1
+
+
+async def test_parts_upload_concurrently_on_pooled_urls_and_survive_drops(
+    emulator_factory: object, fake_sleep: FakeSleep
+) -> None:
+    assert callable(emulator_factory)
+    emulator: RunningEmulator = await emulator_factory(absolute_minimum_part_size=100_000)
+    await skip_unless_emulated(
+        emulator, "b2_start_large_file", "b2_get_upload_part_url", "b2_finish_large_file"
+    )
+    async with B2Client(
+        emulator.url, emulator.key_id, emulator.key, sleep=fake_sleep, clock=fake_sleep.clock
+    ) as b2:
+        bucket = await b2.create_bucket("parts-bucket")
+        started = await b2.start_large_file(bucket.bucket_id, "large")
+        file_id = started.require_id()
+        parts_data = [bytes([n]) * 150_000 for n in range(1, 9)]
+        async with aiohttp.ClientSession() as http:
+            control = EmulatorControl(emulator.url, http)
+            await control.fault("b2_upload_part", drop="mid_body")
+            await control.fault(
+                "b2_upload_part", status=503, code="service_unavailable", message="x"
+            )
+
+            async def upload(number: int, data: bytes) -> str:
+                body = UploadBody.reopenable(len(data), lambda: _chunks(data, 10_000))
+                return (await b2.upload_part(file_id, number, body)).content_sha1
+
+            sha1s = await asyncio.gather(*(upload(n, d) for n, d in enumerate(parts_data, start=1)))
+            finished = await b2.finish_large_file(file_id, tuple(sha1s))
+            assert finished.content_length == sum(map(len, parts_data))
+            stats = b2.stats()
+            assert "auth_token_limit" not in stats.retries_by_cause
+            assert stats.upload_url_discards == 2
+        async with b2.download_by_id(file_id) as download:
+            assert await download.read() == b"".join(parts_data)
