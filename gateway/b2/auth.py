@@ -53,9 +53,6 @@ class Authorizer:
             return self._state
         return await self._refresh()
 
-    def forget(self) -> None:
-        self._state = None
-
     async def _refresh(self) -> AuthState:
         if self._inflight is None:
             self._inflight = asyncio.ensure_future(self._authorize_once())
