@@ -10,7 +10,14 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway.emulator import api_account, api_buckets, api_download, api_files, api_upload
+from gateway.emulator import (
+    api_account,
+    api_buckets,
+    api_download,
+    api_files,
+    api_keys,
+    api_upload,
+)
 from gateway.emulator.control import routes as control_routes
 from gateway.emulator.errors import B2Error, not_found
 from gateway.emulator.params import Params
@@ -36,6 +43,9 @@ CALLS: dict[str, Handler] = {
     "b2_hide_file": api_files.hide_file,
     "b2_delete_file_version": api_files.delete_file_version,
     "b2_download_file_by_id": api_download.download_by_id,
+    "b2_create_key": api_keys.create_key,
+    "b2_delete_key": api_keys.delete_key,
+    "b2_list_keys": api_keys.list_keys,
 }
 UPLOADS: dict[str, Handler] = {"b2_upload_file": api_upload.upload_file}
 DOWNLOADS = frozenset({"b2_download_file_by_id", "b2_download_file_by_name"})

@@ -55,6 +55,8 @@ class B2Raw:
         self.url = emulator.url
         self.token = ""
         self.account_id = ""
+        self.key_id = emulator.key_id
+        self.key = emulator.key
 
     async def request(
         self, method: str, url: str, *, headers: dict[str, str] | None = None, **kwargs: Any
@@ -65,12 +67,12 @@ class B2Raw:
     async def authorize(
         self, version: int = 4, key_id: str | None = None, key: str | None = None
     ) -> Any:
+        self.key_id = key_id or self.key_id
+        self.key = key or self.key
         reply = await self.request(
             "POST",
             f"{self.url}/b2api/v{version}/b2_authorize_account",
-            headers={
-                "Authorization": basic(key_id or self.emulator.key_id, key or self.emulator.key)
-            },
+            headers={"Authorization": basic(self.key_id, self.key)},
             json={},
         )
         assert reply.status == 200, reply.body
