@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -35,6 +36,14 @@ class EmulatorControl:
             assert response.status == 200
             counters: dict[str, int] = await response.json()
             return counters
+
+    async def wait_for_calls(self, endpoint: str, count: int) -> None:
+        """Until the emulator has begun handling `count` calls of `endpoint` (polls, 5 s cap)."""
+        for _ in range(500):
+            if (await self.counters()).get(endpoint, 0) >= count:
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"{endpoint} was not called {count} times")
 
     async def reset_counters(self) -> None:
         async with self._session.delete(f"{self._url}/_emulator/counters") as response:

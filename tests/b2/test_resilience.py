@@ -180,7 +180,9 @@ async def test_finalize_raising_leaves_no_file_version(
     assert b2.stats().upload_url_discards == 1
 
 
-async def test_emulator_refuses_two_uploads_on_one_url(b2: B2Client, bucket: Bucket) -> None:
+async def test_emulator_refuses_two_uploads_on_one_url(
+    b2: B2Client, bucket: Bucket, control: EmulatorControl
+) -> None:
     # Proves the next test's guarantee is observable: sharing a URL does fail.
     account = await b2.account()
     url = await b2.raw.get_upload_url(account, bucket_id=bucket.bucket_id)
@@ -205,7 +207,7 @@ async def test_emulator_refuses_two_uploads_on_one_url(b2: B2Client, bucket: Buc
             file_info={},
         )
     )
-    await asyncio.sleep(0.2)
+    await control.wait_for_calls("b2_upload_file", 1)  # the slow upload holds the URL
     with pytest.raises(UploadTokenUsedConcurrentlyError):
         await b2.raw.upload_file(
             url,
