@@ -67,9 +67,20 @@ class EmulatorThread:
 
 
 @pytest.fixture
-def threaded_emulator() -> Iterator[RunningEmulator]:
-    thread = EmulatorThread(TEST_SETTINGS)
-    try:
-        yield thread.running
-    finally:
+def threaded_emulator_factory() -> Iterator[Callable[..., RunningEmulator]]:
+    threads: list[EmulatorThread] = []
+
+    def start(**overrides: Any) -> RunningEmulator:
+        threads.append(EmulatorThread(replace(TEST_SETTINGS, **overrides)))
+        return threads[-1].running
+
+    yield start
+    for thread in threads:
         thread.stop()
+
+
+@pytest.fixture
+def threaded_emulator(
+    threaded_emulator_factory: Callable[..., RunningEmulator],
+) -> RunningEmulator:
+    return threaded_emulator_factory()

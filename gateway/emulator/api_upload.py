@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
+from gateway.emulator.auth import UploadGrant
 from gateway.emulator.errors import B2Error, bad_request
 from gateway.emulator.ids import new_file_id, random_hex
 from gateway.emulator.models import Bucket, FileVersion, Segment
@@ -72,18 +73,27 @@ def _custom_upload_timestamp(call: Call) -> int | None:
     return int(custom)
 
 
-async def upload_file(call: Call) -> JsonDict:
-    bucket_id = call.request.match_info["target"]
-    grant = call.state.tokens.upload(call.token(), bucket_id)
+async def exclusive_upload(
+    call: Call, target_id: str, work: Callable[[UploadGrant], Awaitable[JsonDict]]
+) -> JsonDict:
+    """Run ``work`` holding the upload token: B2 serves one upload per token at a time."""
+    grant = call.state.tokens.upload(call.token(), target_id)
     if grant.busy:
         raise B2Error(
             400, "auth_token_limit", f"more than one upload using auth token {call.token()}"
         )
     grant.busy = True
     try:
-        return await _store_upload(call, bucket_id, grant.key.name_prefix)
+        return await work(grant)
     finally:
         grant.busy = False
+
+
+async def upload_file(call: Call) -> JsonDict:
+    bucket_id = call.request.match_info["target"]
+    return await exclusive_upload(
+        call, bucket_id, lambda grant: _store_upload(call, bucket_id, grant.key.name_prefix)
+    )
 
 
 async def _store_upload(call: Call, bucket_id: str, key_prefix: str | None) -> JsonDict:

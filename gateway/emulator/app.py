@@ -16,6 +16,7 @@ from gateway.emulator import (
     api_download,
     api_files,
     api_keys,
+    api_large,
     api_upload,
 )
 from gateway.emulator.control import routes as control_routes
@@ -46,8 +47,17 @@ CALLS: dict[str, Handler] = {
     "b2_create_key": api_keys.create_key,
     "b2_delete_key": api_keys.delete_key,
     "b2_list_keys": api_keys.list_keys,
+    "b2_start_large_file": api_large.start_large_file,
+    "b2_get_upload_part_url": api_large.get_upload_part_url,
+    "b2_finish_large_file": api_large.finish_large_file,
+    "b2_cancel_large_file": api_large.cancel_large_file,
+    "b2_list_parts": api_large.list_parts,
+    "b2_list_unfinished_large_files": api_large.list_unfinished_large_files,
 }
-UPLOADS: dict[str, Handler] = {"b2_upload_file": api_upload.upload_file}
+UPLOADS: dict[str, Handler] = {
+    "b2_upload_file": api_upload.upload_file,
+    "b2_upload_part": api_large.upload_part,
+}
 DOWNLOADS = frozenset({"b2_download_file_by_id", "b2_download_file_by_name"})
 
 
@@ -175,6 +185,8 @@ def build_app(state: EmulatorState) -> web.Application:
     app.router.add_routes(control_routes)
     upload_path = "/b2api/{version}/b2_upload_file/{target}/{slot}"
     app.router.add_route("*", upload_path, upload, name="b2_upload_file")
+    part_path = "/b2api/{version}/b2_upload_part/{target}/{slot}"
+    app.router.add_route("*", part_path, upload, name="b2_upload_part")
     app.router.add_route("*", "/b2api/{version}/{call}", api_call)
     file_path = "/file/{tail:.+}"
     app.router.add_get(file_path, download_by_name, name="b2_download_file_by_name")

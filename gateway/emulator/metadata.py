@@ -289,6 +289,9 @@ class MetadataDb:
     def finish_large_file(self, finished: FileVersion) -> FileVersion:
         """Turn a started file into an upload whose segments are its parts, in order."""
         with self._transaction() as db:
+            current = self.get_version(finished.file_id)
+            if current is None or current.action != "start":
+                raise B2Error(400, "bad_request", f"No active upload for: {finished.file_id}")
             parts = self.list_parts(finished.file_id, 1, 10_001)
             db.execute(
                 "UPDATE versions SET action='upload', record=? WHERE file_id=?",
