@@ -4,10 +4,9 @@ b2_delete_file_version."""
 from __future__ import annotations
 
 from gateway.emulator.errors import B2Error, bad_request, not_found
-from gateway.emulator.ids import new_file_id
 from gateway.emulator.listing import Entry, ListQuery, list_entries
 from gateway.emulator.metadata import add_hide_marker, file_id_position
-from gateway.emulator.models import FileVersion
+from gateway.emulator.models import FileVersion, minter
 from gateway.emulator.rules import HIDE_MARKER_TYPE, check_file_name, check_max_count
 from gateway.emulator.state import Call
 from gateway.emulator.views import EMPTY_MD5, EMPTY_SHA1, JsonDict, file_json, folder_json
@@ -92,23 +91,17 @@ async def hide_file(call: Call) -> JsonDict:
     bucket = await call.bucket_for(grant, call.params.text("bucketId"))
     name = check_file_name(call.params.text("fileName"))
     grant.require_name(name)
-    upload_ts = call.state.now_ms()
-    rng = call.state.rng
-
-    def mint(seq: int) -> FileVersion:
-        return FileVersion(
-            file_id=new_file_id(rng, bucket.bucket_id, upload_ts, seq),
-            bucket_id=bucket.bucket_id,
-            name=name,
-            action="hide",
-            content_type=HIDE_MARKER_TYPE,
-            content_length=0,
-            sha1=EMPTY_SHA1,
-            md5=EMPTY_MD5,
-            info={},
-            upload_ts=upload_ts,
-        )
-
+    draft = FileVersion(
+        file_id="",
+        bucket_id=bucket.bucket_id,
+        name=name,
+        action="hide",
+        content_type=HIDE_MARKER_TYPE,
+        upload_ts=call.state.now_ms(),
+        sha1=EMPTY_SHA1,
+        md5=EMPTY_MD5,
+    )
+    mint = minter(call.state.rng, draft)
     marker = await call.state.store.meta(
         lambda db: add_hide_marker(db, bucket.bucket_id, name, mint)
     )

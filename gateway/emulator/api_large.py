@@ -7,9 +7,9 @@ from dataclasses import replace
 from gateway.emulator.api_upload import exclusive_upload
 from gateway.emulator.auth import AccountGrant
 from gateway.emulator.errors import B2Error, bad_request
-from gateway.emulator.ids import new_file_id, random_hex
+from gateway.emulator.ids import random_hex
 from gateway.emulator.metadata import file_id_position
-from gateway.emulator.models import FileVersion, Part, Segment
+from gateway.emulator.models import FileVersion, Part, Segment, minter
 from gateway.emulator.params import Params
 from gateway.emulator.receive import Sha1Mode, declared_length, receive_body
 from gateway.emulator.rules import (
@@ -67,24 +67,18 @@ async def start_large_file(call: Call) -> JsonDict:
     info = request_file_info(call.params, name)
     sse_mode = _request_sse(call.params, bucket.sse_mode)
     custom_ts = call.params.int_or_none("customUploadTimestamp")
-    upload_ts = custom_ts if custom_ts is not None else call.state.now_ms()
-    rng = call.state.rng
-
-    def mint(seq: int) -> FileVersion:
-        return FileVersion(
-            file_id=new_file_id(rng, bucket.bucket_id, upload_ts, seq),
-            bucket_id=bucket.bucket_id,
-            name=name,
-            action="start",
-            content_type=content_type,
-            content_length=0,
-            sha1="none",
-            md5=None,
-            info=info,
-            upload_ts=upload_ts,
-            sse_mode=sse_mode,
-        )
-
+    draft = FileVersion(
+        file_id="",
+        bucket_id=bucket.bucket_id,
+        name=name,
+        action="start",
+        content_type=content_type,
+        upload_ts=custom_ts if custom_ts is not None else call.state.now_ms(),
+        sha1="none",
+        info=info,
+        sse_mode=sse_mode,
+    )
+    mint = minter(call.state.rng, draft)
     started = await call.state.store.meta(lambda db: db.add_version(mint, []))
     return file_json(started, call.account_id, call.api_version)
 

@@ -6,8 +6,8 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from gateway.emulator.auth import UploadGrant
 from gateway.emulator.errors import B2Error, bad_request
-from gateway.emulator.ids import new_file_id, random_hex
-from gateway.emulator.models import Bucket, FileVersion, Segment
+from gateway.emulator.ids import random_hex
+from gateway.emulator.models import Bucket, FileVersion, Segment, minter
 from gateway.emulator.receive import Sha1Mode, declared_length, receive_body
 from gateway.emulator.rules import (
     MAX_SIMPLE_FILE_BYTES,
@@ -121,24 +121,22 @@ async def _store_upload(call: Call, bucket_id: str, key_prefix: str | None) -> J
         length,
         drop_mid_body=call.drops("mid_body"),
     )
-    rng = call.state.rng
-    upload_ts = custom_ts or call.state.now_ms()  # stamped when the bytes are in
-
-    def mint(seq: int) -> FileVersion:
-        return FileVersion(
-            file_id=new_file_id(rng, bucket_id, upload_ts, seq),
+    mint = minter(
+        call.state.rng,
+        FileVersion(
+            file_id="",
             bucket_id=bucket_id,
             name=name,
             action="upload",
             content_type=content_type,
+            upload_ts=custom_ts or call.state.now_ms(),  # stamped when the bytes are in
             content_length=received.length,
             sha1=received.sha1,
             md5=received.md5,
             info=info,
-            upload_ts=upload_ts,
             sse_mode=sse_mode,
-        )
-
+        ),
+    )
     segments = [Segment(received.blob, 0, received.length)]
     try:
         version = await call.state.store.meta(lambda db: db.add_version(mint, segments))

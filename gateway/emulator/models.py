@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+from gateway.emulator.ids import new_file_id
 
 ALL_CAPABILITIES: tuple[str, ...] = (
     "listKeys", "writeKeys", "deleteKeys", "listBuckets", "listAllBucketNames", "readBuckets",
@@ -36,17 +40,26 @@ class Bucket:
 class FileVersion:
     """One version of a name: an upload, a hide marker, or an unfinished large file (start)."""
 
-    file_id: str
+    file_id: str  # "" in a draft, until ``minter`` gives it an id
     bucket_id: str
     name: str
     action: str  # "upload" | "hide" | "start"
     content_type: str
-    content_length: int
-    sha1: str | None  # 40 hex, "unverified:<hex>", or "none" for large files
-    md5: str | None
-    info: dict[str, str]
     upload_ts: int  # ms since the epoch
+    content_length: int = 0
+    sha1: str | None = None  # 40 hex, "unverified:<hex>", or "none" for large files
+    md5: str | None = None
+    info: dict[str, str] = field(default_factory=dict)
     sse_mode: str | None = None
+
+
+def minter(rng: random.Random, draft: FileVersion) -> Callable[[int], FileVersion]:
+    """Give a draft version its id once the store has allocated its sequence number."""
+
+    def mint(seq: int) -> FileVersion:
+        return replace(draft, file_id=new_file_id(rng, draft.bucket_id, draft.upload_ts, seq))
+
+    return mint
 
 
 @dataclass(frozen=True)
