@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from urllib.parse import unquote
 
 from aiohttp import web
 
-from gateway.emulator.errors import B2Error, bad_request, not_found, unauthorized
+from gateway.emulator.content import parse_range, read_segments, slice_segments
+from gateway.emulator.errors import not_found, unauthorized
 from gateway.emulator.models import Bucket, FileVersion
 from gateway.emulator.receive import ConnectionDroppedError
 from gateway.emulator.rules import B2_HEADER_INFOS, b2_quote, b2_unquote
@@ -23,41 +22,6 @@ OVERRIDES = {
     "b2ContentEncoding": "Content-Encoding",
     "b2ContentType": "Content-Type",
 }
-_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
-
-
-@dataclass(frozen=True)
-class ByteRange:
-    start: int
-    end: int  # inclusive
-
-    @property
-    def length(self) -> int:
-        return self.end - self.start + 1
-
-
-def parse_range(header: str | None, size: int) -> ByteRange | None:
-    """The range to serve, None for the whole file; 416 when it starts past the end."""
-    if header is None:
-        return None
-    match = _RANGE.fullmatch(header.strip())
-    if match is None or match.group(1) == match.group(2) == "":
-        raise bad_request(f"Invalid Range header: {header}")
-    first, last = match.group(1), match.group(2)
-    if first == "":
-        start, end = max(0, size - int(last)), size - 1
-        if int(last) == 0:
-            start = size  # an empty suffix is unsatisfiable
-    else:
-        start = int(first)
-        end = min(size - 1, int(last)) if last else size - 1
-        if last and int(last) < start:
-            raise bad_request(f"Invalid Range header: {header}")
-    if start >= size:
-        raise B2Error(416, "range_not_satisfiable", f"The range {header} is not satisfiable")
-    if start == 0 and end == size - 1:
-        return None  # a read of the whole object gets no Content-Range (b2sdk's note)
-    return ByteRange(start, end)
 
 
 def _download_headers(version: FileVersion, call: Call) -> dict[str, str]:
@@ -155,19 +119,13 @@ async def stream_version(call: Call, version: FileVersion) -> web.StreamResponse
     drop_after = length // 2 if call.drops("mid_body") else None
     sent = 0
     segments = await call.state.store.meta(lambda db: db.segments(version.file_id))
-    blobs = call.state.store.blobs
-    offset = 0
-    for segment in segments:
-        seg_start, seg_end = offset, offset + segment.length
-        offset = seg_end
-        lo, hi = max(start, seg_start), min(start + length, seg_end)
-        if lo >= hi:
-            continue
-        async for chunk in blobs.read(segment.blob, segment.offset + lo - seg_start, hi - lo):
-            if drop_after is not None and sent + len(chunk) > drop_after:
-                await response.write(chunk[: drop_after - sent])
-                raise ConnectionDroppedError
-            await response.write(chunk)
-            sent += len(chunk)
+    async for chunk in read_segments(
+        call.state.store.blobs, slice_segments(segments, start, length)
+    ):
+        if drop_after is not None and sent + len(chunk) > drop_after:
+            await response.write(chunk[: drop_after - sent])
+            raise ConnectionDroppedError
+        await response.write(chunk)
+        sent += len(chunk)
     await response.write_eof()
     return response

@@ -11,7 +11,7 @@ from gateway.emulator.ids import random_hex
 from gateway.emulator.metadata import file_id_position
 from gateway.emulator.models import FileVersion, Part, Segment, minter
 from gateway.emulator.params import Params
-from gateway.emulator.receive import Sha1Mode, declared_length, receive_body
+from gateway.emulator.receive import Received, Sha1Mode, declared_length, receive_body
 from gateway.emulator.rules import (
     check_content_type,
     check_file_info,
@@ -120,8 +120,13 @@ async def _store_part(call: Call, file_id: str) -> JsonDict:
     received = await receive_body(
         call.request, call.state.store.blobs, mode, length, drop_mid_body=call.drops("mid_body")
     )
+    return await save_part(call, version, number, received)
+
+
+async def save_part(call: Call, large: FileVersion, number: int, received: Received) -> JsonDict:
+    """Record a part whose blob is written; on failure the blob goes, a replaced one too."""
     part = Part(
-        file_id=file_id,
+        file_id=large.file_id,
         part_number=number,
         length=received.length,
         sha1=received.sha1,
@@ -129,13 +134,14 @@ async def _store_part(call: Call, file_id: str) -> JsonDict:
         upload_ts=call.state.now_ms(),
         segment=Segment(received.blob, 0, received.length),
     )
+    blobs = call.state.store.blobs
     try:
         orphans = await call.state.store.meta(lambda db: db.put_part(part))
     except BaseException:
-        await call.state.store.blobs.delete([received.blob])
+        await blobs.delete([received.blob])
         raise
-    await call.state.store.blobs.delete(orphans)
-    return part_json(part, version.sse_mode, call.api_version)
+    await blobs.delete(orphans)
+    return part_json(part, large.sse_mode, call.api_version)
 
 
 def check_parts(parts: list[Part], sha1s: list[str], minimum: int) -> None:

@@ -13,6 +13,7 @@ from aiohttp import web
 from gateway.emulator import (
     api_account,
     api_buckets,
+    api_copy,
     api_download,
     api_files,
     api_keys,
@@ -53,6 +54,8 @@ CALLS: dict[str, Handler] = {
     "b2_cancel_large_file": api_large.cancel_large_file,
     "b2_list_parts": api_large.list_parts,
     "b2_list_unfinished_large_files": api_large.list_unfinished_large_files,
+    "b2_copy_file": api_copy.copy_file,
+    "b2_copy_part": api_copy.copy_part,
 }
 UPLOADS: dict[str, Handler] = {
     "b2_upload_file": api_upload.upload_file,
