@@ -6,12 +6,14 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
+from gateway.emulator.auth import DownloadGrant
 from gateway.emulator.content import parse_range, read_segments, slice_segments
-from gateway.emulator.errors import not_found, unauthorized
+from gateway.emulator.errors import bad_request, not_found, unauthorized
 from gateway.emulator.models import Bucket, FileVersion
 from gateway.emulator.receive import ConnectionDroppedError
 from gateway.emulator.rules import B2_HEADER_INFOS, b2_quote, b2_unquote
 from gateway.emulator.state import Call
+from gateway.emulator.views import JsonDict
 
 # Query parameters that override response headers, and the header each one sets.
 OVERRIDES = {
@@ -44,6 +46,30 @@ def _download_headers(version: FileVersion, call: Call) -> dict[str, str]:
     if version.sse_mode:
         headers["X-Bz-Server-Side-Encryption"] = "AES256"
     return headers
+
+
+MAX_DOWNLOAD_AUTH_SECONDS = 604_800
+
+
+async def get_download_authorization(call: Call) -> JsonDict:
+    grant = call.account("shareFiles")
+    bucket = await call.bucket_for(grant, call.params.text("bucketId"))
+    prefix = call.params.text("fileNamePrefix")
+    key_prefix = grant.key.name_prefix
+    if key_prefix and not prefix.startswith(key_prefix):
+        raise unauthorized(f"fileNamePrefix must start with {key_prefix}")
+    seconds = call.params.integer("validDurationInSeconds")
+    if not 1 <= seconds <= MAX_DOWNLOAD_AUTH_SECONDS:
+        raise bad_request(f"validDurationInSeconds out of range: {seconds}")
+    token = call.state.tokens.issue_download(
+        DownloadGrant(
+            bucket_id=bucket.bucket_id,
+            prefix=prefix,
+            expires_at=call.state.settings.clock() + seconds,
+            overrides=_requested_overrides(call),
+        )
+    )
+    return {"authorizationToken": token, "bucketId": bucket.bucket_id, "fileNamePrefix": prefix}
 
 
 def _requested_overrides(call: Call) -> dict[str, str]:

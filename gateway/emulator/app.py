@@ -45,6 +45,7 @@ CALLS: dict[str, Handler] = {
     "b2_hide_file": api_files.hide_file,
     "b2_delete_file_version": api_files.delete_file_version,
     "b2_download_file_by_id": api_download.download_by_id,
+    "b2_get_download_authorization": api_download.get_download_authorization,
     "b2_create_key": api_keys.create_key,
     "b2_delete_key": api_keys.delete_key,
     "b2_list_keys": api_keys.list_keys,
