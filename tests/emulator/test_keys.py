@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import b2sdk.v2
 import pytest
 
+from gateway.emulator.server import RunningEmulator
 from tests.emulator.raw import B2Raw, basic
 
 
@@ -159,3 +161,28 @@ async def test_multi_bucket_key_only_on_v4(b2: B2Raw, bucket: Any) -> None:
     assert (reply.status, reply.code) == (401, "unsupported")
     listed = await b2.ok("b2_list_keys", {"accountId": b2.account_id}, version=3)
     assert listed["keys"] == []
+
+
+def test_b2sdk_keys_restrict_what_a_key_can_do(threaded_emulator: RunningEmulator) -> None:
+    master = b2sdk.v2.B2Api(b2sdk.v2.InMemoryAccountInfo())
+    master.authorize_account(threaded_emulator.url, threaded_emulator.key_id, threaded_emulator.key)
+    bucket = master.create_bucket("keyed-bucket", "allPrivate")
+    master.create_bucket("other-bucket", "allPrivate")
+    created = master.create_key(
+        ["listBuckets", "listFiles", "readFiles", "writeFiles"],
+        "limited-key",
+        bucket_id=bucket.id_,
+        name_prefix="ok/",
+    )
+    assert [k.id_ for k in master.list_keys()] == [created.id_]
+    limited = b2sdk.v2.B2Api(b2sdk.v2.InMemoryAccountInfo())
+    limited.authorize_account(threaded_emulator.url, created.id_, created.application_key)
+    own = limited.get_bucket_by_name("keyed-bucket")
+    own.upload_bytes(b"fine", "ok/file.txt")
+    # b2sdk retries an upload refusal with fresh upload URLs, as it would against B2.
+    with pytest.raises(b2sdk.v2.exception.MaxRetriesExceeded, match="unauthorized"):
+        own.upload_bytes(b"nope", "elsewhere.txt")
+    with pytest.raises(b2sdk.v2.exception.B2Error):
+        limited.create_bucket("forbidden-bucket", "allPrivate")
+    master.delete_key(created)
+    assert list(master.list_keys()) == []
