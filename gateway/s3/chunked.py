@@ -163,15 +163,15 @@ class AwsChunkedDecoder:
             assert line is not None
             consumed += len(line) + 2
             name, colon, value = line.decode("utf-8", "replace").partition(":")
-            name = name.strip().lower()
+            name = name.strip(" \t").lower()
             if not colon or not name or not fmt.trailer or consumed > MAX_TRAILER_BYTES:
                 raise errors.MalformedTrailerError()
             if name == TRAILER_SIGNATURE and fmt.signing is not None:
-                signature = value.strip()
+                signature = value.strip(" \t")
             elif name in self.trailers:
                 raise errors.MalformedTrailerError()
             else:
-                self.trailers[name] = value.strip()
+                self.trailers[name] = value.strip(" \t")
         if fmt.trailer and set(self.trailers) != set(fmt.declared_trailers):
             raise errors.MalformedTrailerError()
         if fmt.trailer and fmt.signing is not None:

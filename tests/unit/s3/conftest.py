@@ -104,6 +104,17 @@ async def start_server() -> AsyncIterator[StartServer]:
     yield start
     for runner in runners:
         await runner.cleanup()
+    _abort_leftover_transports()
+
+
+def _abort_leftover_transports() -> None:
+    """A server TLS transport whose peer vanished waits up to ssl_shutdown_timeout (30 s) for a
+    close_notify that never comes; abort those instead of letting the GC warn about them at
+    the end of the session. (Test-only: asyncio keeps its transports in a private table.)"""
+    loop = asyncio.get_running_loop()
+    for transport in list(getattr(loop, "_transports", {}).values()):
+        if not transport.is_closing():
+            transport.abort()
 
 
 @dataclass(frozen=True)
@@ -135,6 +146,7 @@ async def send_raw(url: str, data: bytes) -> RawResponse:
         return RawResponse(status, headers, body)
     finally:
         writer.close()
+        await writer.wait_closed()
 
 
 @dataclass(frozen=True)
