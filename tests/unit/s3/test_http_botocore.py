@@ -286,7 +286,7 @@ async def test_anonymous_and_unknown_key_requests_are_refused(
         region_name=REGION,
         config=Config(signature_version=UNSIGNED, retries={"max_attempts": 1}),
     )
-    assert await _error_code(lambda: anonymous.list_buckets()) == errors.AccessDenied.code
+    assert await _error_code(anonymous.list_buckets) == errors.AccessDenied.code
     stranger = _boto(
         endpoint_url=url,
         region_name=REGION,
@@ -294,7 +294,7 @@ async def test_anonymous_and_unknown_key_requests_are_refused(
         aws_secret_access_key="x",
         config=Config(retries={"max_attempts": 1}),
     )
-    assert await _error_code(lambda: stranger.list_buckets()) == errors.InvalidAccessKeyId.code
+    assert await _error_code(stranger.list_buckets) == errors.InvalidAccessKeyId.code
     wrong_secret = _boto(
         endpoint_url=url,
         region_name=REGION,
@@ -302,9 +302,7 @@ async def test_anonymous_and_unknown_key_requests_are_refused(
         aws_secret_access_key="wrong",
         config=Config(retries={"max_attempts": 1}),
     )
-    assert (
-        await _error_code(lambda: wrong_secret.list_buckets()) == errors.SignatureDoesNotMatch.code
-    )
+    assert await _error_code(wrong_secret.list_buckets) == errors.SignatureDoesNotMatch.code
 
 
 async def test_wrong_region_gets_malformed_header_with_the_right_region(
@@ -319,7 +317,7 @@ async def test_wrong_region_gets_malformed_header_with_the_right_region(
         config=Config(retries={"max_attempts": 1}),
     )
     with pytest.raises(ClientError) as caught:
-        await asyncio.to_thread(lambda: client.list_buckets())
+        await asyncio.to_thread(client.list_buckets)
     assert caught.value.response["Error"]["Code"] == errors.AuthorizationHeaderMalformed.code
     assert caught.value.response["Error"]["Region"] == REGION
 
