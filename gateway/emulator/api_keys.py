@@ -53,7 +53,12 @@ async def create_key(call: Call) -> JsonDict:
     )
     await call.state.store.meta(lambda db: db.put_key(key))
     call.state.keys[key.key_id] = key
-    return key_json(key, call.account_id, call.api_version) | {"applicationKey": key.secret}
+    # The real v2 answer also carried an authorizationToken [obs auth_account.yaml]: a token
+    # for the new key, so a client can use it without a separate authorize.
+    return key_json(key, call.account_id, call.api_version) | {
+        "applicationKey": key.secret,
+        "authorizationToken": call.state.tokens.issue_account(key),
+    }
 
 
 async def delete_key(call: Call) -> JsonDict:
