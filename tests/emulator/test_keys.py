@@ -29,7 +29,8 @@ async def test_create_key_shape_v2_like_recording(b2: B2Raw) -> None:
     await b2.authorize(2)
     key = await _key(b2, version=2, capabilities=["listFiles"])
     assert set(key) == {
-        "accountId", "applicationKey", "applicationKeyId", "bucketId", "capabilities",
+        "accountId", "applicationKey", "applicationKeyId", "authorizationToken", "bucketId",
+        "capabilities",
         "expirationTimestamp", "keyName", "namePrefix", "options",
     }  # fmt: skip
     assert key["options"] == ["s3"]
