@@ -314,9 +314,9 @@ def parse_route(
         host = headers["x-forwarded-host"].split(",")[0].strip()
     params = _single_valued(parse_query(query))
     vhost_bucket = _bucket_from_host(host, base_domains)
+    if vhost_bucket is None and method == "POST" and raw_path == "/WriteGetObjectResponse":
+        return Route(Op.WriteGetObjectResponse, params=params)  # Object Lambda's fixed path
     bucket, key = _split_path(raw_path, vhost_bucket)
-    if bucket is None and method == "POST" and raw_path == "/WriteGetObjectResponse":
-        return Route(Op.WriteGetObjectResponse, params=params)
     if bucket is not None:
         _check_bucket_name(bucket)
     level: Level = "service" if bucket is None else "bucket" if key is None else "object"
