@@ -55,7 +55,7 @@ def b2_name(key: str) -> str:
         raise KeyTooLongError(Size=size, MaxSizeAllowed=MAX_KEY_BYTES)
     if is_plain(key):
         return key
-    name = ESCAPED_ROOT + "/".join(_encode_segments(key, complete=True))
+    name = escaped_form(key)
     if len(name.encode()) > MAX_KEY_BYTES:
         # S3 would accept this key; B2 cannot hold its escaped form.
         raise KeyTooLongError(
@@ -99,6 +99,11 @@ def plain_prefix(prefix: str) -> str | None:
     if any(len(s.encode()) > MAX_SEGMENT_BYTES for s in prefix.split("/")):
         return None
     return prefix
+
+
+def escaped_form(text: str) -> str:
+    """Where ``text`` sorts among escaped names, whether or not it needs escaping itself."""
+    return ESCAPED_ROOT + "/".join(_encode_segments(text, complete=True))
 
 
 def escaped_prefix(prefix: str) -> str:

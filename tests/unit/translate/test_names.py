@@ -10,6 +10,7 @@ from gateway.translate.names import (
     MAX_SEGMENT_BYTES,
     RESERVED_ROOT,
     b2_name,
+    escaped_form,
     escaped_prefix,
     is_plain,
     plain_prefix,
@@ -107,6 +108,13 @@ def test_escaped_names_sort_like_their_keys(first: str, second: str) -> None:
     if is_plain(first) or is_plain(second):
         return  # untouched names sort as themselves; listings merge the namespaces
     assert (utf8(first) < utf8(second)) == (utf8(b2_name(first)) < utf8(b2_name(second)))
+
+
+@given(any_keys, any_keys)
+@settings(max_examples=1000)
+def test_escaped_form_sorts_any_text_like_itself(first: str, second: str) -> None:
+    # Listings position a cursor in the escaped namespace at any key, plain or not.
+    assert (utf8(first) < utf8(second)) == (utf8(escaped_form(first)) < utf8(escaped_form(second)))
 
 
 @given(any_keys, any_keys)
