@@ -9,6 +9,7 @@ from aiohttp import web
 from gateway.emulator.auth import DownloadGrant
 from gateway.emulator.content import parse_range, read_segments, slice_segments
 from gateway.emulator.errors import bad_request, not_found, unauthorized
+from gateway.emulator.lock import download_headers as lock_download_headers
 from gateway.emulator.models import Bucket, FileVersion
 from gateway.emulator.receive import ConnectionDroppedError
 from gateway.emulator.rules import B2_HEADER_INFOS, b2_quote, b2_unquote
@@ -115,7 +116,7 @@ async def download_by_name(call: Call) -> web.StreamResponse:
     version = await call.state.store.meta(lambda db: db.newest_version(bucket.bucket_id, name))
     if version is None or version.action != "upload":
         raise not_found(f"File not present: {name}")
-    return await stream_version(call, version)
+    return await stream_version(call, version, bucket)
 
 
 async def download_by_id(call: Call) -> web.StreamResponse:
@@ -125,13 +126,14 @@ async def download_by_id(call: Call) -> web.StreamResponse:
         raise not_found(f"File not present: {file_id}")
     bucket = await call.state.bucket(version.bucket_id)
     authorize_download(call, bucket, version.name, by_name=False)
-    return await stream_version(call, version)
+    return await stream_version(call, version, bucket)
 
 
-async def stream_version(call: Call, version: FileVersion) -> web.StreamResponse:
+async def stream_version(call: Call, version: FileVersion, bucket: Bucket) -> web.StreamResponse:
     byte_range = parse_range(call.request.headers.get("Range"), version.content_length)
     response = web.StreamResponse(status=200 if byte_range is None else 206)
     response.headers.update(_download_headers(version, call))
+    response.headers.update(lock_download_headers(bucket, version))
     start, length = 0, version.content_length
     if byte_range is not None:
         start, length = byte_range.start, byte_range.length

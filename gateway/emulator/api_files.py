@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from gateway.emulator.errors import B2Error, bad_request, not_found
 from gateway.emulator.listing import Entry, ListQuery, list_entries
+from gateway.emulator.lock import check_deletable
 from gateway.emulator.metadata import add_hide_marker, file_id_position
 from gateway.emulator.models import FileVersion, minter
 from gateway.emulator.rules import HIDE_MARKER_TYPE, check_file_name, check_max_count
@@ -120,6 +121,10 @@ async def delete_file_version(call: Call) -> JsonDict:
         raise B2Error(400, "file_not_present", f"File not present: {name} {file_id}")
     grant.require_bucket(version.bucket_id)
     grant.require_name(version.name)
+    bypass = bool(call.params.bool_or_none("bypassGovernance")) and (
+        "bypassGovernance" in grant.key.capabilities
+    )
+    check_deletable(version, call.state.now_ms(), bypass=bypass)
     orphans = await call.state.store.meta(lambda db: db.delete_version(file_id))
     await call.state.store.blobs.delete(orphans)
     return {"fileId": file_id, "fileName": name}

@@ -8,6 +8,7 @@ from gateway.emulator.api_upload import exclusive_upload
 from gateway.emulator.auth import AccountGrant
 from gateway.emulator.errors import B2Error, bad_request
 from gateway.emulator.ids import random_hex
+from gateway.emulator.lock import new_file_lock, parse_legal_hold, parse_retention
 from gateway.emulator.metadata import file_id_position
 from gateway.emulator.models import FileVersion, Part, Segment, minter
 from gateway.emulator.params import Params
@@ -66,6 +67,12 @@ async def start_large_file(call: Call) -> JsonDict:
     content_type = check_content_type(call.params.text("contentType"), name)
     info = request_file_info(call.params, name)
     sse_mode = _request_sse(call.params, bucket.sse_mode)
+    now = call.state.now_ms()
+    requested = (
+        parse_retention(call.params.dict_or_none("fileRetention"), now),
+        parse_legal_hold(call.params.str_or_none("legalHold")),
+    )
+    retention, legal_hold = new_file_lock(bucket, grant.key.capabilities, requested, now)
     custom_ts = call.params.int_or_none("customUploadTimestamp")
     draft = FileVersion(
         file_id="",
@@ -77,6 +84,8 @@ async def start_large_file(call: Call) -> JsonDict:
         sha1="none",
         info=info,
         sse_mode=sse_mode,
+        retention=retention,
+        legal_hold=legal_hold,
     )
     mint = minter(call.state.rng, draft)
     started = await call.state.store.meta(lambda db: db.add_version(mint, []))

@@ -7,7 +7,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from gateway.emulator.auth import UploadGrant
 from gateway.emulator.errors import B2Error, bad_request
 from gateway.emulator.ids import random_hex
-from gateway.emulator.models import Bucket, FileVersion, Segment, minter
+from gateway.emulator.lock import from_headers, new_file_lock
+from gateway.emulator.models import AppKey, Bucket, FileVersion, Segment, minter
 from gateway.emulator.receive import Sha1Mode, declared_length, receive_body
 from gateway.emulator.rules import (
     MAX_SIMPLE_FILE_BYTES,
@@ -92,25 +93,27 @@ async def exclusive_upload(
 async def upload_file(call: Call) -> JsonDict:
     bucket_id = call.request.match_info["target"]
     return await exclusive_upload(
-        call, bucket_id, lambda grant: _store_upload(call, bucket_id, grant.key.name_prefix)
+        call, bucket_id, lambda grant: _store_upload(call, bucket_id, grant.key)
     )
 
 
-async def _store_upload(call: Call, bucket_id: str, key_prefix: str | None) -> JsonDict:
+async def _store_upload(call: Call, bucket_id: str, key: AppKey) -> JsonDict:
     headers = call.request.headers
     bucket = await call.state.bucket(bucket_id)
     raw_name = headers.get("X-Bz-File-Name")
     if raw_name is None:
         raise bad_request("Missing header: X-Bz-File-Name")
     name = check_file_name(b2_unquote(raw_name))
-    if key_prefix and not name.startswith(key_prefix):
-        raise B2Error(401, "unauthorized", f"file names must start with {key_prefix}")
+    if key.name_prefix and not name.startswith(key.name_prefix):
+        raise B2Error(401, "unauthorized", f"file names must start with {key.name_prefix}")
     for forbidden in FORBIDDEN_UPLOAD_HEADERS:
         if forbidden in headers:
             raise bad_request(f"Header not allowed on upload: {forbidden}")
     content_type = check_content_type(headers.get("Content-Type"), name)
     info = check_file_info(upload_infos(headers), name)
     sse_mode = upload_sse_mode(headers, bucket)
+    now = call.state.now_ms()
+    retention, legal_hold = new_file_lock(bucket, key.capabilities, from_headers(headers, now), now)
     custom_ts = _custom_upload_timestamp(call)
     mode = Sha1Mode.parse(headers.get("X-Bz-Content-Sha1"))
     length = declared_length(call.request, mode, MAX_SIMPLE_FILE_BYTES)
@@ -135,6 +138,8 @@ async def _store_upload(call: Call, bucket_id: str, key_prefix: str | None) -> J
             md5=received.md5,
             info=info,
             sse_mode=sse_mode,
+            retention=retention,
+            legal_hold=legal_hold,
         ),
     )
     segments = [Segment(received.blob, 0, received.length)]

@@ -18,6 +18,7 @@ from gateway.emulator import (
     api_files,
     api_keys,
     api_large,
+    api_lock,
     api_upload,
 )
 from gateway.emulator.control import routes as control_routes
@@ -57,6 +58,8 @@ CALLS: dict[str, Handler] = {
     "b2_list_unfinished_large_files": api_large.list_unfinished_large_files,
     "b2_copy_file": api_copy.copy_file,
     "b2_copy_part": api_copy.copy_part,
+    "b2_update_file_legal_hold": api_lock.update_file_legal_hold,
+    "b2_update_file_retention": api_lock.update_file_retention,
 }
 UPLOADS: dict[str, Handler] = {
     "b2_upload_file": api_upload.upload_file,

@@ -202,6 +202,16 @@ class MetadataDb:
         row = self._db.execute("SELECT record FROM versions WHERE file_id=?", (file_id,)).fetchone()
         return None if row is None else FileVersion(**json.loads(row[0]))
 
+    def replace_version(self, version: FileVersion) -> FileVersion:
+        """Rewrite a version's record (Object Lock settings change in place)."""
+        with self._transaction() as db:
+            updated = db.execute(
+                "UPDATE versions SET record=? WHERE file_id=?", (_dump(version), version.file_id)
+            ).rowcount
+            if not updated:
+                raise B2Error(400, "file_not_present", f"File not present: {version.file_id}")
+        return version
+
     def newest_version(self, bucket_id: str, name: str) -> FileVersion | None:
         """The newest upload or hide marker of ``name`` (unfinished large files don't count)."""
         row = self._db.execute(

@@ -51,6 +51,8 @@ class FileVersion:
     md5: str | None = None
     info: dict[str, str] = field(default_factory=dict)
     sse_mode: str | None = None
+    retention: dict[str, Any] | None = None  # {"mode", "retainUntilTimestamp"} (Object Lock)
+    legal_hold: str | None = None  # "on" | "off" | None
 
 
 def minter(rng: random.Random, draft: FileVersion) -> Callable[[int], FileVersion]:

@@ -40,9 +40,9 @@ def file_json(
         # b2sdk refuses upload/start/copy objects without these (file_lock.py).
         body["fileRetention"] = {
             "isClientAuthorizedToRead": True,
-            "value": {"mode": None, "retainUntilTimestamp": None},
+            "value": version.retention or {"mode": None, "retainUntilTimestamp": None},
         }
-        body["legalHold"] = {"isClientAuthorizedToRead": True, "value": None}
+        body["legalHold"] = {"isClientAuthorizedToRead": True, "value": version.legal_hold}
         body["serverSideEncryption"] = sse_json(version.sse_mode)
     return body
 

@@ -70,8 +70,15 @@ def _day(headers: dict[str, list[str]]) -> str:
     return dates[0][:16] if dates else ""
 
 
-def shape_differences(recorded: Any, actual: Any, path: str = "$") -> list[str]:
-    """Where ``actual`` lacks a field of ``recorded`` or holds a value of another JSON type."""
+def shape_differences(
+    recorded: Any, actual: Any, path: str = "$", ids: dict[str, str] | None = None
+) -> list[str]:
+    """Where ``actual`` lacks a field of ``recorded`` or holds a value of another JSON type.
+
+    List items are paired by file id when ``ids`` maps it (listings hold more versions here
+    than in the recorded account), else by position.
+    """
+    ids = ids or {}
     if isinstance(recorded, dict):
         if not isinstance(actual, dict):
             return [f"{path}: expected an object, got {actual!r}"]
@@ -80,21 +87,35 @@ def shape_differences(recorded: Any, actual: Any, path: str = "$") -> list[str]:
             if key not in actual:
                 differences.append(f"{path}.{key}: missing")
             else:
-                differences += shape_differences(value, actual[key], f"{path}.{key}")
+                differences += shape_differences(value, actual[key], f"{path}.{key}", ids)
         return differences
     if isinstance(recorded, list):
         if not isinstance(actual, list):
             return [f"{path}: expected a list, got {actual!r}"]
+        pairs = zip(recorded, _paired(recorded, actual, ids), strict=True)
         return [
             d
-            for i, (r, a) in enumerate(zip(recorded, actual, strict=False))
-            for d in shape_differences(r, a, f"{path}[{i}]")
+            for i, (r, a) in enumerate(pairs)
+            if a is not None or isinstance(r, dict)  # scalars: compare what both lists hold
+            for d in shape_differences(r, a, f"{path}[{i}]", ids)
         ]
     if recorded is None:
         return []  # recorded null: the field is nullable; any value type may appear
     if actual is None or type(actual) is not type(recorded):
         return [f"{path}: expected {type(recorded).__name__}, got {actual!r}"]
     return []
+
+
+def _paired(recorded: list[Any], actual: list[Any], ids: dict[str, str]) -> list[Any]:
+    by_id = {a.get("fileId"): a for a in actual if isinstance(a, dict)}
+    paired = []
+    for index, item in enumerate(recorded):
+        mapped = ids.get(item.get("fileId", "")) if isinstance(item, dict) else None
+        if mapped in by_id:
+            paired.append(by_id[mapped])
+        else:
+            paired.append(actual[index] if index < len(actual) else None)
+    return paired
 
 
 class Replayer:
@@ -164,7 +185,7 @@ class Replayer:
         return reply
 
 
-def differences(exchange: Exchange, reply: Reply) -> list[str]:
+def differences(exchange: Exchange, reply: Reply, ids: dict[str, str]) -> list[str]:
     found = []
     if reply.status != exchange.status:
         found.append(f"status {reply.status} != recorded {exchange.status}: {reply.body[:200]!r}")
@@ -178,7 +199,7 @@ def differences(exchange: Exchange, reply: Reply) -> list[str]:
         actual = reply.json() if reply.body.startswith(b"{") else None
         if "code" in recorded and (actual or {}).get("code") != recorded["code"]:
             found.append(f"code {(actual or {}).get('code')} != recorded {recorded['code']}")
-        found += shape_differences(recorded, actual)
+        found += shape_differences(recorded, actual, ids=ids)
     elif exchange.response_body and reply.body != exchange.response_body.encode():
         found.append(f"body {reply.body[:60]!r} != recorded {exchange.response_body[:60]!r}")
     return found
