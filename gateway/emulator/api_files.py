@@ -3,6 +3,7 @@ b2_delete_file_version."""
 
 from __future__ import annotations
 
+from gateway.emulator.auth import AccountGrant
 from gateway.emulator.errors import B2Error, bad_request, not_found
 from gateway.emulator.listing import Entry, ListQuery, list_entries
 from gateway.emulator.lock import check_deletable
@@ -112,8 +113,8 @@ async def hide_file(call: Call) -> JsonDict:
     return body
 
 
-async def delete_file_version(call: Call) -> JsonDict:
-    grant = call.account("deleteFiles")
+async def named_version(call: Call, grant: AccountGrant) -> FileVersion:
+    """The version the request's fileId and fileName name together (both must agree)."""
     name = call.params.text("fileName")
     file_id = call.params.text("fileId")
     version = await call.state.store.meta(lambda db: db.get_version(file_id))
@@ -121,10 +122,19 @@ async def delete_file_version(call: Call) -> JsonDict:
         raise B2Error(400, "file_not_present", f"File not present: {name} {file_id}")
     grant.require_bucket(version.bucket_id)
     grant.require_name(version.name)
-    bypass = bool(call.params.bool_or_none("bypassGovernance")) and (
-        "bypassGovernance" in grant.key.capabilities
-    )
-    check_deletable(version, call.state.now_ms(), bypass=bypass)
-    orphans = await call.state.store.meta(lambda db: db.delete_version(file_id))
+    return version
+
+
+def bypasses_governance(call: Call, grant: AccountGrant) -> bool:
+    """bypassGovernance counts only for a key that holds the bypassGovernance capability."""
+    requested = bool(call.params.bool_or_none("bypassGovernance"))
+    return requested and "bypassGovernance" in grant.key.capabilities
+
+
+async def delete_file_version(call: Call) -> JsonDict:
+    grant = call.account("deleteFiles")
+    version = await named_version(call, grant)
+    check_deletable(version, call.state.now_ms(), bypass=bypasses_governance(call, grant))
+    orphans = await call.state.store.meta(lambda db: db.delete_version(version.file_id))
     await call.state.store.blobs.delete(orphans)
-    return {"fileId": file_id, "fileName": name}
+    return {"fileId": version.file_id, "fileName": version.name}

@@ -8,7 +8,12 @@ from gateway.emulator.api_upload import exclusive_upload
 from gateway.emulator.auth import AccountGrant
 from gateway.emulator.errors import B2Error, bad_request
 from gateway.emulator.ids import random_hex
-from gateway.emulator.lock import new_file_lock, parse_legal_hold, parse_retention
+from gateway.emulator.lock import (
+    check_new_file_lock,
+    default_retention,
+    parse_legal_hold,
+    parse_retention,
+)
 from gateway.emulator.metadata import file_id_position
 from gateway.emulator.models import FileVersion, Part, Segment, minter
 from gateway.emulator.params import Params
@@ -72,20 +77,21 @@ async def start_large_file(call: Call) -> JsonDict:
         parse_retention(call.params.dict_or_none("fileRetention"), now),
         parse_legal_hold(call.params.str_or_none("legalHold")),
     )
-    retention, legal_hold = new_file_lock(bucket, grant.key.capabilities, requested, now)
+    check_new_file_lock(bucket, grant.key.capabilities, requested)
     custom_ts = call.params.int_or_none("customUploadTimestamp")
+    upload_ts = custom_ts if custom_ts is not None else now
     draft = FileVersion(
         file_id="",
         bucket_id=bucket.bucket_id,
         name=name,
         action="start",
         content_type=content_type,
-        upload_ts=custom_ts if custom_ts is not None else call.state.now_ms(),
+        upload_ts=upload_ts,
         sha1="none",
         info=info,
         sse_mode=sse_mode,
-        retention=retention,
-        legal_hold=legal_hold,
+        retention=requested[0] or default_retention(bucket, upload_ts),
+        legal_hold=requested[1],
     )
     mint = minter(call.state.rng, draft)
     started = await call.state.store.meta(lambda db: db.add_version(mint, []))

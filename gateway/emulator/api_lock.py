@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from gateway.emulator.api_files import bypasses_governance, named_version
 from gateway.emulator.auth import AccountGrant
-from gateway.emulator.errors import B2Error
 from gateway.emulator.lock import (
     check_retention_change,
     parse_legal_hold,
@@ -18,13 +18,7 @@ from gateway.emulator.views import JsonDict
 
 
 async def _locked_file(call: Call, grant: AccountGrant) -> FileVersion:
-    file_id = call.params.text("fileId")
-    name = call.params.text("fileName")
-    version = await call.state.store.meta(lambda db: db.get_version(file_id))
-    if version is None or version.name != name:
-        raise B2Error(400, "file_not_present", f"File not present: {name} {file_id}")
-    grant.require_bucket(version.bucket_id)
-    grant.require_name(version.name)
+    version = await named_version(call, grant)
     require_lock_enabled(await call.state.bucket(version.bucket_id))
     return version
 
@@ -42,9 +36,7 @@ async def update_file_retention(call: Call) -> JsonDict:
     version = await _locked_file(call, grant)
     now = call.state.now_ms()
     retention = parse_retention(call.params.dict_or_none("fileRetention") or {}, now)
-    bypass = bool(call.params.bool_or_none("bypassGovernance")) and (
-        "bypassGovernance" in grant.key.capabilities
-    )
+    bypass = bypasses_governance(call, grant)
     check_retention_change(version.retention, retention, now, bypass=bypass)
     await call.state.store.meta(
         lambda db: db.replace_version(replace(version, retention=retention))

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from gateway.emulator.auth import UploadGrant
 from gateway.emulator.errors import B2Error, bad_request
 from gateway.emulator.ids import random_hex
-from gateway.emulator.lock import from_headers, new_file_lock
+from gateway.emulator.lock import check_new_file_lock, default_retention, from_headers
 from gateway.emulator.models import AppKey, Bucket, FileVersion, Segment, minter
 from gateway.emulator.receive import Sha1Mode, declared_length, receive_body
 from gateway.emulator.rules import (
@@ -112,8 +112,8 @@ async def _store_upload(call: Call, bucket_id: str, key: AppKey) -> JsonDict:
     content_type = check_content_type(headers.get("Content-Type"), name)
     info = check_file_info(upload_infos(headers), name)
     sse_mode = upload_sse_mode(headers, bucket)
-    now = call.state.now_ms()
-    retention, legal_hold = new_file_lock(bucket, key.capabilities, from_headers(headers, now), now)
+    retention, legal_hold = from_headers(headers, call.state.now_ms())
+    check_new_file_lock(bucket, key.capabilities, (retention, legal_hold))
     custom_ts = _custom_upload_timestamp(call)
     mode = Sha1Mode.parse(headers.get("X-Bz-Content-Sha1"))
     length = declared_length(call.request, mode, MAX_SIMPLE_FILE_BYTES)
@@ -124,6 +124,7 @@ async def _store_upload(call: Call, bucket_id: str, key: AppKey) -> JsonDict:
         length,
         drop_mid_body=call.drops("mid_body"),
     )
+    upload_ts = custom_ts or call.state.now_ms()  # stamped when the bytes are in
     mint = minter(
         call.state.rng,
         FileVersion(
@@ -132,13 +133,13 @@ async def _store_upload(call: Call, bucket_id: str, key: AppKey) -> JsonDict:
             name=name,
             action="upload",
             content_type=content_type,
-            upload_ts=custom_ts or call.state.now_ms(),  # stamped when the bytes are in
+            upload_ts=upload_ts,
             content_length=received.length,
             sha1=received.sha1,
             md5=received.md5,
             info=info,
             sse_mode=sse_mode,
-            retention=retention,
+            retention=retention or default_retention(bucket, upload_ts),
             legal_hold=legal_hold,
         ),
     )

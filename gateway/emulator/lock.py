@@ -58,14 +58,15 @@ def from_headers(
     return retention, parse_legal_hold(headers.get("X-Bz-File-Legal-Hold"))
 
 
-def default_retention(bucket: Bucket, now_ms: int) -> dict[str, Any] | None:
-    """The retention a new file gets from its bucket's default, if any."""
+def default_retention(bucket: Bucket, upload_ms: int) -> dict[str, Any] | None:
+    """The retention a file uploaded at ``upload_ms`` gets from its bucket's default, if any."""
     mode = bucket.default_retention.get("mode")
     period = bucket.default_retention.get("period") or {}
     if not bucket.file_lock_enabled or mode not in RETENTION_MODES:
         return None
     unit_ms = _MS_PER_UNIT.get(str(period.get("unit")), 0)
-    return {"mode": mode, "retainUntilTimestamp": now_ms + int(period.get("duration", 0)) * unit_ms}
+    until = upload_ms + int(period.get("duration", 0)) * unit_ms
+    return {"mode": mode, "retainUntilTimestamp": until}
 
 
 def _in_force(retention: Mapping[str, Any] | None, now_ms: int) -> str | None:
@@ -112,13 +113,12 @@ def download_headers(bucket: Bucket, version: FileVersion) -> dict[str, str]:
     return headers
 
 
-def new_file_lock(
+def check_new_file_lock(
     bucket: Bucket,
     capabilities: tuple[str, ...],
     requested: tuple[dict[str, Any] | None, str | None],
-    now_ms: int,
-) -> tuple[dict[str, Any] | None, str | None]:
-    """(retention, legal hold) for a new file: what was asked for, else the bucket default."""
+) -> None:
+    """Refuse lock settings on a bucket without Object Lock or from a key that can't set them."""
     retention, legal_hold = requested
     if retention is not None or legal_hold is not None:
         require_lock_enabled(bucket)
@@ -126,4 +126,3 @@ def new_file_lock(
         raise B2Error(401, "unauthorized", "setting retention needs writeFileRetentions")
     if legal_hold is not None and "writeFileLegalHolds" not in capabilities:
         raise B2Error(401, "unauthorized", "setting a legal hold needs writeFileLegalHolds")
-    return retention or default_retention(bucket, now_ms), legal_hold
