@@ -170,6 +170,14 @@ async def test_list_page_seeks_past_a_rolled_up_prefix_instead_of_reading_it() -
     assert [q.start for q in plain_calls] == [None, "big."]
 
 
+async def test_list_page_lists_a_prefix_once_when_b2_cannot_seek_past_it() -> None:
+    # The successor of "a/." is "a//", which is no B2 name: the cursor reads through the group.
+    keys = ["a/.x", "a/.y", "a/b"]
+    page = await list_page(bucket(keys), prefix="a/", delimiter=".", after=None, max_keys=10)
+    assert page.common_prefixes == ("a/.",)
+    assert [o.key for o in page.objects] == ["a/b"]
+
+
 async def test_list_page_refuses_a_b2_listing_that_does_not_advance() -> None:
     async def stuck(query: NamesQuery) -> FileList:
         return FileList(files=(), next_file_name=query.start or "a", next_file_id=None)
