@@ -16,10 +16,10 @@ import asyncio
 from collections import deque
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gateway.b2.errors import B2ProtocolError
-from gateway.b2.models import FileList, FileVersion
+from gateway.b2.models import FileList, FileQuery, FileVersion
 from gateway.translate.names import (
     RESERVED_ROOT,
     escaped_form,
@@ -28,18 +28,8 @@ from gateway.translate.names import (
     s3_key,
 )
 
-
-@dataclass(frozen=True)
-class NamesQuery:
-    """One ``b2_list_file_names`` call; ``start`` is inclusive, as B2's ``startFileName``."""
-
-    prefix: str
-    start: str | None
-    delimiter: str | None
-    count: int
-
-
-ListNames = Callable[[NamesQuery], Awaitable[FileList]]
+ListNames = Callable[[FileQuery], Awaitable[FileList]]
+"""One ``b2_list_file_names`` call on the listed bucket."""
 
 
 @dataclass(frozen=True)
@@ -117,7 +107,7 @@ _ESCAPED = _Namespace(position=escaped_form, decode=s3_key, reserved=None)
 class _Cursor:
     """B2 file names of one namespace, in order, fetched a page at a time; seeks forward."""
 
-    def __init__(self, list_names: ListNames, query: NamesQuery) -> None:
+    def __init__(self, list_names: ListNames, query: FileQuery) -> None:
         self._list_names = list_names
         self._query = query
         self._buffer: deque[FileVersion] = deque()
@@ -128,7 +118,7 @@ class _Cursor:
         while not self._buffer:
             if self._exhausted:
                 return None
-            start = self._query.start or ""
+            start = self._query.start_file_name or ""
             page = await self._list_names(self._query)
             fresh = [f for f in page.files if f.file_name > self._last]
             following = page.next_file_name
@@ -136,7 +126,7 @@ class _Cursor:
                 raise B2ProtocolError(f"b2_list_file_names did not advance past {start!r}")
             self._buffer.extend(fresh)
             self._exhausted = following is None
-            self._query = _with_start(self._query, following)
+            self._query = replace(self._query, start_file_name=following)
         file = self._buffer.popleft()
         self._last = file.file_name
         return file
@@ -145,13 +135,9 @@ class _Cursor:
         """Pass over every name that sorts before ``name``."""
         while self._buffer and self._buffer[0].file_name < name:
             self._buffer.popleft()
-        start = self._query.start
+        start = self._query.start_file_name
         if not self._buffer and (start is None or start < name):
-            self._query = _with_start(self._query, name)
-
-
-def _with_start(query: NamesQuery, start: str | None) -> NamesQuery:
-    return NamesQuery(query.prefix, start, query.delimiter, query.count)
+            self._query = replace(self._query, start_file_name=name)
 
 
 def _cursors(
@@ -164,10 +150,10 @@ def _cursors(
         # B2 rolls up '/' itself; its folder for the reserved root holds no S3 key.
         b2_delimiter = delimiter if delimiter == "/" else None
         start = None if resume is None else _plain_position(resume)
-        query = NamesQuery(b2_prefix, start, b2_delimiter, count)
+        query = FileQuery(b2_prefix, b2_delimiter, start, max_file_count=count)
         cursors.append((_PLAIN, _Cursor(list_names, query)))
     start = None if resume is None else escaped_form(resume)
-    query = NamesQuery(escaped_prefix(prefix), start, None, count)
+    query = FileQuery(escaped_prefix(prefix), None, start, max_file_count=count)
     cursors.append((_ESCAPED, _Cursor(list_names, query)))
     return cursors
 

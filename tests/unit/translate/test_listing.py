@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gateway.b2.errors import B2ProtocolError
-from gateway.b2.models import FileList, FileVersion
-from gateway.translate.listing import NamesQuery, list_page
+from gateway.b2.models import FileList, FileQuery, FileVersion
+from gateway.translate.listing import list_page
 from gateway.translate.names import RESERVED_ROOT, b2_name
 
 
@@ -33,18 +33,17 @@ class FakeB2Names:
     """``b2_list_file_names`` over a set of names, as B2 documents it."""
 
     names: list[str]
-    calls: list[NamesQuery] = field(default_factory=list)
+    calls: list[FileQuery] = field(default_factory=list)
 
-    async def __call__(self, query: NamesQuery) -> FileList:
+    async def __call__(self, query: FileQuery) -> FileList:
         self.calls.append(query)
-        candidates = sorted(
-            n for n in self.names if n.startswith(query.prefix) and (query.start or "") <= n
-        )
+        prefix, start = query.prefix or "", query.start_file_name or ""
+        candidates = sorted(n for n in self.names if n.startswith(prefix) and start <= n)
         files: list[FileVersion] = []
         i = 0
-        while i < len(candidates) and len(files) < query.count:
+        while i < len(candidates) and len(files) < (query.max_file_count or 100):
             name = candidates[i]
-            cut = name.find(query.delimiter, len(query.prefix)) if query.delimiter else -1
+            cut = name.find(query.delimiter, len(prefix)) if query.delimiter else -1
             if cut < 0:
                 files.append(_file(name))
                 i += 1
@@ -166,8 +165,8 @@ async def test_list_page_seeks_past_a_rolled_up_prefix_instead_of_reading_it() -
     page = await list_page(names, prefix="", delimiter="-", after=None, max_keys=10)
     assert page.common_prefixes == ("big-",)
     assert [o.key for o in page.objects] == ["small"]
-    plain_calls = [q for q in names.calls if not q.prefix.startswith(RESERVED_ROOT)]
-    assert [q.start for q in plain_calls] == [None, "big."]
+    plain_calls = [q for q in names.calls if not (q.prefix or "").startswith(RESERVED_ROOT)]
+    assert [q.start_file_name for q in plain_calls] == [None, "big."]
 
 
 async def test_list_page_lists_a_prefix_once_when_b2_cannot_seek_past_it() -> None:
@@ -179,8 +178,8 @@ async def test_list_page_lists_a_prefix_once_when_b2_cannot_seek_past_it() -> No
 
 
 async def test_list_page_refuses_a_b2_listing_that_does_not_advance() -> None:
-    async def stuck(query: NamesQuery) -> FileList:
-        return FileList(files=(), next_file_name=query.start or "a", next_file_id=None)
+    async def stuck(query: FileQuery) -> FileList:
+        return FileList(files=(), next_file_name=query.start_file_name or "a", next_file_id=None)
 
     with pytest.raises(B2ProtocolError):
         await list_page(stuck, prefix="", delimiter=None, after=None, max_keys=5)
