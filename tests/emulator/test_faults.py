@@ -135,7 +135,9 @@ async def test_test_mode_fail_some_uploads_is_seeded(
     assert await statuses() == first
 
 
-async def test_test_mode_expire_tokens(b2: B2Raw) -> None:
+async def test_test_mode_expire_tokens(emulator_factory: Any, http: aiohttp.ClientSession) -> None:
+    b2 = B2Raw(http, await emulator_factory(seed=3))
+    await b2.authorize()
     headers = {
         "Authorization": b2.token,
         "X-Bz-Test-Mode": "expire_some_account_authorization_tokens",
