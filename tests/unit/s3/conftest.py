@@ -6,13 +6,16 @@ import asyncio
 import datetime as dt
 import ipaddress
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
+import boto3
 import pytest
 from aiohttp import web
+from botocore.config import Config
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -115,6 +118,47 @@ def _abort_leftover_transports() -> None:
     for transport in list(getattr(loop, "_transports", {}).values()):
         if not transport.is_closing():
             transport.abort()
+
+
+BotoFactory = Callable[..., Any]
+
+
+@pytest.fixture
+def boto(start_server: StartServer) -> Iterator[BotoFactory]:
+    """boto3 S3 clients (path style, no retries). They are closed before the server stops (this
+    fixture depends on ``start_server``, so it is torn down first), letting TLS end cleanly."""
+    del start_server
+    clients: list[Any] = []
+
+    def make(
+        url: str,
+        *,
+        cafile: str | None = None,
+        access_key: str = AKID,
+        secret: str = SECRET,
+        region: str = REGION,
+        **config: Any,
+    ) -> Any:
+        settings = {
+            "s3": {"addressing_style": "path"},
+            "retries": {"max_attempts": 1, "mode": "standard"},
+            **config,
+        }
+        client = boto3.client(
+            "s3",
+            endpoint_url=url,
+            aws_access_key_id=access_key,
+            aws_secret_access_key=secret,
+            region_name=region,
+            verify=cafile,
+            config=Config(**settings),
+        )
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
 
 
 @dataclass(frozen=True)

@@ -4,20 +4,16 @@ http.py never lets an exception out as a bare 500 page; HEAD errors carry no bod
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from typing import Any
 
 import aiohttp
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from botocore.parsers import RestXMLParser
 
 from gateway.s3 import errors
 from gateway.s3.messages import S3Request, S3Response
 from gateway.s3.operations import Op
-from tests.unit.s3.conftest import AKID, REGION, SECRET, StartServer
+from tests.unit.s3.conftest import REGION, BotoFactory, StartServer
 from tests.unit.s3.signing import botocore_signed
 
 CODES = sorted(errors.CATALOGUE)
@@ -63,31 +59,10 @@ async def _raise_named(request: S3Request) -> S3Response:
 RAISING = dict.fromkeys(Op, _raise_named)
 
 
-@pytest.fixture
-def client_factory() -> Iterator[Any]:
-    clients: list[Any] = []
-
-    def make(url: str) -> Any:
-        client = boto3.client(
-            "s3",
-            endpoint_url=url,
-            aws_access_key_id=AKID,
-            aws_secret_access_key=SECRET,
-            region_name=REGION,
-            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
-        )
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.close()
-
-
 async def test_every_catalogue_error_reaches_botocore_with_its_code_and_status(
-    start_server: StartServer, client_factory: Any
+    start_server: StartServer, boto: BotoFactory
 ) -> None:
-    client = client_factory(await start_server(handlers=RAISING))
+    client = boto(await start_server(handlers=RAISING))
     for code in CODES:
         cls = errors.CATALOGUE[code]
         if cls.status == 304:
@@ -115,9 +90,9 @@ async def test_head_error_has_status_and_ids_but_no_body(start_server: StartServ
 
 
 async def test_unexpected_exception_becomes_internal_error_xml(
-    start_server: StartServer, client_factory: Any
+    start_server: StartServer, boto: BotoFactory
 ) -> None:
-    client = client_factory(await start_server(handlers=RAISING))
+    client = boto(await start_server(handlers=RAISING))
     with pytest.raises(ClientError) as caught:
         await asyncio.to_thread(client.get_object, Bucket="bkt", Key="boom")
     assert caught.value.response["Error"]["Code"] == errors.InternalError.code
@@ -125,9 +100,9 @@ async def test_unexpected_exception_becomes_internal_error_xml(
 
 
 async def test_operation_without_handler_is_not_implemented_naming_it(
-    start_server: StartServer, client_factory: Any
+    start_server: StartServer, boto: BotoFactory
 ) -> None:
-    client = client_factory(await start_server(handlers={}))
+    client = boto(await start_server(handlers={}))
     with pytest.raises(ClientError) as caught:
         await asyncio.to_thread(client.get_bucket_website, Bucket="bkt")
     assert caught.value.response["Error"]["Code"] == errors.NotImplemented.code

@@ -10,17 +10,15 @@ import asyncio
 import base64
 import hashlib
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from gateway.s3 import errors
-from tests.unit.s3.conftest import AKID, REGION, SECRET, StartServer, Tls
+from tests.unit.s3.conftest import REGION, BotoFactory, StartServer, Tls
 
 KEYS = [
     "plain.txt",
@@ -40,38 +38,12 @@ MODES = [
 ]
 
 
-_OPEN: list[Any] = []
-
-
-@pytest.fixture(autouse=True)
-def _close_clients(start_server: StartServer) -> Iterator[None]:
-    """boto3 clients keep pooled sockets: close them before the server stops (this fixture
-    depends on ``start_server`` so it is torn down first), letting TLS shut down cleanly."""
-    del start_server
-    yield
-    while _OPEN:
-        _OPEN.pop().close()
-
-
-def _boto(**kwargs: Any) -> Any:
-    client = boto3.client("s3", **kwargs)
-    _OPEN.append(client)
-    return client
-
-
-def _client(url: str, tls: Tls, checksums: str = "when_supported") -> Any:
-    return _boto(
-        endpoint_url=url,
-        aws_access_key_id=AKID,
-        aws_secret_access_key=SECRET,
-        region_name=REGION,
-        verify=tls.cafile,
-        config=Config(
-            s3={"addressing_style": "path"},
-            retries={"max_attempts": 1, "mode": "standard"},
-            request_checksum_calculation=checksums,
-            response_checksum_validation="when_required",
-        ),
+def _client(boto: BotoFactory, url: str, tls: Tls, checksums: str = "when_supported") -> Any:
+    return boto(
+        url,
+        cafile=tls.cafile,
+        request_checksum_calculation=checksums,
+        response_checksum_validation="when_required",
     )
 
 
@@ -86,10 +58,10 @@ def _echo(response: dict[str, Any]) -> dict[str, str]:
 
 @pytest.mark.parametrize(("scheme", "checksums"), MODES)
 async def test_put_object_with_awkward_keys_verifies_and_decodes(
-    start_server: StartServer, tls: Tls, scheme: str, checksums: str
+    start_server: StartServer, tls: Tls, boto: BotoFactory, scheme: str, checksums: str
 ) -> None:
     url = await _start(start_server, tls, scheme)
-    client = _client(url, tls, checksums)
+    client = _client(boto, url, tls, checksums)
     body = bytes(range(256)) * 40
     for key in KEYS:
         response = await asyncio.to_thread(client.put_object, Bucket="bkt", Key=key, Body=body)
@@ -105,10 +77,10 @@ async def test_put_object_with_awkward_keys_verifies_and_decodes(
 @pytest.mark.timeout(180)
 @pytest.mark.parametrize("scheme", ["http", "https"])
 async def test_put_object_streaming_several_mebibytes_from_a_file(
-    start_server: StartServer, tls: Tls, scheme: str
+    start_server: StartServer, tls: Tls, boto: BotoFactory, scheme: str
 ) -> None:
     url = await _start(start_server, tls, scheme)
-    client = _client(url, tls)
+    client = _client(boto, url, tls)
     body = hashlib.sha256(b"seed").digest() * (3 * 1024 * 1024 // 32 + 7)
     response = await asyncio.to_thread(
         client.put_object, Bucket="bkt", Key="big.bin", Body=io.BytesIO(body)
@@ -119,10 +91,10 @@ async def test_put_object_streaming_several_mebibytes_from_a_file(
 
 @pytest.mark.parametrize("scheme", ["http", "https"])
 async def test_other_operations_route_to_their_names(
-    start_server: StartServer, tls: Tls, scheme: str
+    start_server: StartServer, tls: Tls, boto: BotoFactory, scheme: str
 ) -> None:
     url = await _start(start_server, tls, scheme)
-    client = _client(url, tls)
+    client = _client(boto, url, tls)
     calls: list[tuple[str, Callable[[], Any]]] = [
         ("HeadObject", lambda: client.head_object(Bucket="bkt", Key="a b")),
         ("ListObjectsV2", lambda: client.list_objects_v2(Bucket="bkt", Prefix="a b+c")),
@@ -155,10 +127,10 @@ async def _error_code(call: Callable[[], Any]) -> str:
 
 @pytest.mark.parametrize("scheme", ["http", "https"])
 async def test_wrong_checksum_and_content_md5_are_refused(
-    start_server: StartServer, tls: Tls, scheme: str
+    start_server: StartServer, tls: Tls, boto: BotoFactory, scheme: str
 ) -> None:
     url = await _start(start_server, tls, scheme)
-    client = _client(url, tls, "when_required")
+    client = _client(boto, url, tls, "when_required")
     wrong_md5 = base64.b64encode(hashlib.md5(b"other").digest()).decode()
     assert (
         await _error_code(
@@ -262,10 +234,15 @@ TAMPERINGS = [
     [pytest.param(s, c, code, id=f"{s}-{d}") for s, d, c, code in TAMPERINGS],
 )
 async def test_tampered_request_is_refused_with_the_s3_error(
-    start_server: StartServer, tls: Tls, scheme: str, change: Callable[[Any], None], code: str
+    start_server: StartServer,
+    tls: Tls,
+    boto: BotoFactory,
+    scheme: str,
+    change: Callable[[Any], None],
+    code: str,
 ) -> None:
     url = await _start(start_server, tls, scheme)
-    client = _client(url, tls)
+    client = _client(boto, url, tls)
     _tamper(client, change)
     assert (
         await _error_code(
@@ -276,46 +253,24 @@ async def test_tampered_request_is_refused_with_the_s3_error(
 
 
 async def test_anonymous_and_unknown_key_requests_are_refused(
-    start_server: StartServer, tls: Tls
+    start_server: StartServer, tls: Tls, boto: BotoFactory
 ) -> None:
     from botocore import UNSIGNED
 
     url = await start_server()
-    anonymous = _boto(
-        endpoint_url=url,
-        region_name=REGION,
-        config=Config(signature_version=UNSIGNED, retries={"max_attempts": 1}),
-    )
+    anonymous = boto(url, signature_version=UNSIGNED)
     assert await _error_code(anonymous.list_buckets) == errors.AccessDenied.code
-    stranger = _boto(
-        endpoint_url=url,
-        region_name=REGION,
-        aws_access_key_id="AKIDNOBODY",
-        aws_secret_access_key="x",
-        config=Config(retries={"max_attempts": 1}),
-    )
+    stranger = boto(url, access_key="AKIDNOBODY", secret="x")
     assert await _error_code(stranger.list_buckets) == errors.InvalidAccessKeyId.code
-    wrong_secret = _boto(
-        endpoint_url=url,
-        region_name=REGION,
-        aws_access_key_id=AKID,
-        aws_secret_access_key="wrong",
-        config=Config(retries={"max_attempts": 1}),
-    )
+    wrong_secret = boto(url, secret="wrong")
     assert await _error_code(wrong_secret.list_buckets) == errors.SignatureDoesNotMatch.code
 
 
 async def test_wrong_region_gets_malformed_header_with_the_right_region(
-    start_server: StartServer, tls: Tls
+    start_server: StartServer, tls: Tls, boto: BotoFactory
 ) -> None:
     url = await start_server()
-    client = _boto(
-        endpoint_url=url,
-        region_name="eu-west-3",
-        aws_access_key_id=AKID,
-        aws_secret_access_key=SECRET,
-        config=Config(retries={"max_attempts": 1}),
-    )
+    client = boto(url, region="eu-west-3")
     with pytest.raises(ClientError) as caught:
         await asyncio.to_thread(client.list_buckets)
     assert caught.value.response["Error"]["Code"] == errors.AuthorizationHeaderMalformed.code
@@ -323,19 +278,13 @@ async def test_wrong_region_gets_malformed_header_with_the_right_region(
 
 
 async def test_presigned_get_from_botocore_verifies_over_http(
-    start_server: StartServer, tls: Tls
+    start_server: StartServer, tls: Tls, boto: BotoFactory
 ) -> None:
     import aiohttp
     from yarl import URL
 
     url = await start_server()
-    client = _boto(
-        endpoint_url=url,
-        aws_access_key_id=AKID,
-        aws_secret_access_key=SECRET,
-        region_name=REGION,
-        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
-    )
+    client = boto(url, signature_version="s3v4")
     presigned = client.generate_presigned_url(
         "get_object",
         Params={
@@ -352,14 +301,14 @@ async def test_presigned_get_from_botocore_verifies_over_http(
 
 
 async def test_sigv2_presigned_url_from_botocore_is_refused_clearly(
-    start_server: StartServer, tls: Tls
+    start_server: StartServer, tls: Tls, boto: BotoFactory
 ) -> None:
     import aiohttp
     from botocore.parsers import RestXMLParser
     from yarl import URL
 
     url = await start_server()
-    client = _client(url, tls)  # botocore presigns with SigV2 unless told s3v4
+    client = _client(boto, url, tls)  # botocore presigns with SigV2 unless told s3v4
     presigned = client.generate_presigned_url(
         "get_object", Params={"Bucket": "bkt", "Key": "k"}, ExpiresIn=300
     )

@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 
 from gateway.s3 import errors, xml_bodies
 from gateway.s3 import xml as s3xml
 from gateway.s3.checksums import ChecksumAlgorithm
 from gateway.s3.messages import Handler, S3Request, S3Response
 from gateway.s3.operations import Op
-from tests.unit.s3.conftest import AKID, REGION, SECRET, StartServer
+from tests.unit.s3.conftest import BotoFactory, StartServer
 
 WHEN = dt.datetime(2026, 11, 23, 21, 48, 27, 123000, tzinfo=dt.UTC)
 OWNER = s3xml.Owner("owner-id", "owner")
@@ -116,30 +114,10 @@ HANDLERS: dict[Op, Handler] = {
 }
 
 
-@pytest.fixture
-def s3(start_server: StartServer) -> Iterator[Callable[[], Awaitable[Any]]]:
-    clients: list[Any] = []
-
-    async def make() -> Any:
-        url = await start_server(handlers=HANDLERS)
-        client = boto3.client(
-            "s3",
-            endpoint_url=url,
-            aws_access_key_id=AKID,
-            aws_secret_access_key=SECRET,
-            region_name=REGION,
-            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
-        )
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.close()
-
-
-async def test_list_results_parse_in_botocore_with_url_encoded_keys(s3: Any) -> None:
-    client = await s3()
+async def test_list_results_parse_in_botocore_with_url_encoded_keys(
+    start_server: StartServer, boto: BotoFactory
+) -> None:
+    client = boto(await start_server(handlers=HANDLERS))
     v2 = await asyncio.to_thread(
         client.list_objects_v2, Bucket="bkt", Prefix="a b+c", Delimiter="/"
     )
@@ -162,8 +140,10 @@ async def test_list_results_parse_in_botocore_with_url_encoded_keys(s3: Any) -> 
     assert buckets["Owner"]["ID"] == "owner-id"
 
 
-async def test_multipart_copy_and_delete_results_parse_in_botocore(s3: Any) -> None:
-    client = await s3()
+async def test_multipart_copy_and_delete_results_parse_in_botocore(
+    start_server: StartServer, boto: BotoFactory
+) -> None:
+    client = boto(await start_server(handlers=HANDLERS))
     created = await asyncio.to_thread(client.create_multipart_upload, Bucket="bkt", Key=KEY)
     assert (created["Key"], created["UploadId"]) == (KEY, "upload-1")
     parts = [{"PartNumber": n, "ETag": f'"e{n}"'} for n in (1, 2, 3)]
@@ -200,8 +180,10 @@ async def test_multipart_copy_and_delete_results_parse_in_botocore(s3: Any) -> N
     assert deleted["Errors"][0]["Code"] == "AccessDenied"
 
 
-async def test_bucket_configuration_results_parse_in_botocore(s3: Any) -> None:
-    client = await s3()
+async def test_bucket_configuration_results_parse_in_botocore(
+    start_server: StartServer, boto: BotoFactory
+) -> None:
+    client = boto(await start_server(handlers=HANDLERS))
     location = await asyncio.to_thread(client.get_bucket_location, Bucket="bkt")
     assert location["LocationConstraint"] == "eu-west-1"
     versioning = await asyncio.to_thread(client.get_bucket_versioning, Bucket="bkt")
