@@ -37,6 +37,15 @@ def _build_parser() -> argparse.ArgumentParser:
     emulator.add_argument(
         "--token-ttl", type=float, default=86400, help="account token lifetime in seconds"
     )
+    emulator.add_argument(
+        "--absolute-minimum-part-size",
+        type=int,
+        default=5_000_000,
+        help="smallest large-file part (but the last) the emulator accepts and advertises",
+    )
+    emulator.add_argument(
+        "--recommended-part-size", type=int, default=100_000_000, help="advertised part size"
+    )
     return parser
 
 
@@ -55,6 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             faults=args.faults,
             token_ttl=args.token_ttl,
             in_memory=args.in_memory,
+            absolute_minimum_part_size=args.absolute_minimum_part_size,
+            recommended_part_size=args.recommended_part_size,
         )
     raise AssertionError(f"unhandled command {args.command}")
 

@@ -114,6 +114,8 @@ def run_from_cli(
     faults: bool = False,
     token_ttl: float = 86400,
     in_memory: bool = False,
+    absolute_minimum_part_size: int = 5_000_000,
+    recommended_part_size: int = 100_000_000,
 ) -> int:
     settings = EmulatorSettings(
         host=host,
@@ -121,6 +123,8 @@ def run_from_cli(
         data_dir=None if in_memory or data_dir is None else Path(data_dir),
         faults=faults,
         token_ttl_seconds=token_ttl,
+        absolute_minimum_part_size=absolute_minimum_part_size,
+        recommended_part_size=recommended_part_size,
     )
     asyncio.run(_serve(settings))
     return 0

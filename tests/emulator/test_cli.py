@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,7 +38,12 @@ class EmulatorProcess:
 
 @pytest.fixture
 def emulator_process(tmp_path: Path) -> Iterator[EmulatorProcess]:
-    process = EmulatorProcess("--data-dir", str(tmp_path / "data"))
+    process = EmulatorProcess(
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--absolute-minimum-part-size=10000",
+        "--recommended-part-size=20000",
+    )
     yield process
     if process.process.poll() is None:
         process.stop()
@@ -77,5 +83,23 @@ def test_b2_cli_works_with_printed_variables(
     b2("file", "download", "b2://cli-bucket/remote dir/name+1.txt", str(out))
     assert out.read_bytes() == local.read_bytes()
     assert "color" in b2("file", "info", "b2://cli-bucket/remote dir/name+1.txt")
+    b2(
+        "file",
+        "server-side-copy",
+        "b2://cli-bucket/remote dir/name+1.txt",
+        "b2://cli-bucket/copy.txt",
+    )
+    big = tmp_path / "big.bin"
+    big.write_bytes(bytes(range(256)) * 300)  # several 20 kB parts at the advertised size
+    b2("file", "upload", "--threads", "2", "cli-bucket", str(big), "big/large.bin")
+    b2("file", "download", "b2://cli-bucket/big/large.bin", str(out))
+    assert out.read_bytes() == big.read_bytes()
+    url = b2("file", "url", "--with-auth", "--duration", "300", "b2://cli-bucket/copy.txt").strip()
+    with urllib.request.urlopen(url) as response:
+        assert response.read() == local.read_bytes()
     b2("file", "hide", "b2://cli-bucket/remote dir/name+1.txt")
-    assert b2("ls", "-r", "b2://cli-bucket/").strip() == ""
+    assert b2("ls", "-r", "b2://cli-bucket/").split() == ["big/large.bin", "copy.txt"]
+    b2("rm", "--versions", "-r", "b2://cli-bucket")
+    assert b2("ls", "-r", "--versions", "b2://cli-bucket/").strip() == ""
+    b2("bucket", "delete", "cli-bucket")
+    assert "cli-bucket" not in b2("bucket", "list")
