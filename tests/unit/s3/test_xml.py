@@ -12,6 +12,7 @@ import pytest
 
 from gateway.s3 import errors, xml_bodies
 from gateway.s3 import xml as s3xml
+from gateway.s3 import xml_listing as listing
 from gateway.s3.checksums import ChecksumAlgorithm
 from gateway.s3.messages import Handler, S3Request, S3Response
 from gateway.s3.operations import Op
@@ -20,7 +21,7 @@ from tests.unit.s3.conftest import BotoFactory, StartServer
 WHEN = dt.datetime(2026, 11, 23, 21, 48, 27, 123000, tzinfo=dt.UTC)
 OWNER = s3xml.Owner("owner-id", "owner")
 KEY = "dir/a b+c~ü=.txt"
-OBJECT = s3xml.ObjectEntry(KEY, WHEN, '"etag"', 11, owner=OWNER)
+OBJECT = listing.ObjectEntry(KEY, WHEN, '"etag"', 11, owner=OWNER)
 
 
 def _xml(make: Callable[[S3Request], Any]) -> Handler:
@@ -48,10 +49,12 @@ async def _delete(request: S3Request) -> s3xml.DeleteResult:
 
 HANDLERS: dict[Op, Handler] = {
     Op.ListBuckets: _xml(
-        lambda r: s3xml.ListAllMyBucketsResult(OWNER, [s3xml.BucketEntry("bkt", WHEN, "us-east-1")])
+        lambda r: listing.ListAllMyBucketsResult(
+            OWNER, [listing.BucketEntry("bkt", WHEN, "us-east-1")]
+        )
     ),
     Op.ListObjectsV2: _xml(
-        lambda r: s3xml.ListBucketResultV2(
+        lambda r: listing.ListBucketResultV2(
             "bkt",
             [OBJECT],
             ["p q+/"],
@@ -63,7 +66,7 @@ HANDLERS: dict[Op, Handler] = {
         )
     ),
     Op.ListObjects: _xml(
-        lambda r: s3xml.ListBucketResult(
+        lambda r: listing.ListBucketResult(
             "bkt",
             [OBJECT],
             ["p q+/"],
@@ -74,11 +77,11 @@ HANDLERS: dict[Op, Handler] = {
         )
     ),
     Op.ListObjectVersions: _xml(
-        lambda r: s3xml.ListVersionsResult(
+        lambda r: listing.ListVersionsResult(
             "bkt",
             [
-                s3xml.VersionEntry(KEY, "v2", True, WHEN, '"e"', 3),
-                s3xml.DeleteMarkerEntry(KEY, "v1", False, WHEN),
+                listing.VersionEntry(KEY, "v2", True, WHEN, '"e"', 3),
+                listing.DeleteMarkerEntry(KEY, "v1", False, WHEN),
             ],
             encoding_type=r.params.get("encoding-type"),
         )
@@ -88,20 +91,20 @@ HANDLERS: dict[Op, Handler] = {
     ),
     Op.CompleteMultipartUpload: _xml(_complete),
     Op.ListParts: _xml(
-        lambda r: s3xml.ListPartsResult(
+        lambda r: listing.ListPartsResult(
             "bkt",
             KEY,
             "upload-1",
-            [s3xml.PartEntry(1, WHEN, '"p1"', 5, {ChecksumAlgorithm.CRC32: "AAAAAA=="})],
+            [listing.PartEntry(1, WHEN, '"p1"', 5, {ChecksumAlgorithm.CRC32: "AAAAAA=="})],
             is_truncated=True,
             next_part_number_marker=1,
             owner=OWNER,
         )
     ),
     Op.ListMultipartUploads: _xml(
-        lambda r: s3xml.ListMultipartUploadsResult(
+        lambda r: listing.ListMultipartUploadsResult(
             "bkt",
-            [s3xml.UploadEntry(KEY, "upload-1", WHEN, owner=OWNER)],
+            [listing.UploadEntry(KEY, "upload-1", WHEN, owner=OWNER)],
             encoding_type=r.params.get("encoding-type"),
         )
     ),
