@@ -92,6 +92,7 @@ def test_b2_cli_works_with_printed_variables(
     big = tmp_path / "big.bin"
     big.write_bytes(bytes(range(256)) * 300)  # several 20 kB parts at the advertised size
     b2("file", "upload", "--threads", "2", "cli-bucket", str(big), "big/large.bin")
+    assert '"contentSha1": "none"' in b2("file", "info", "b2://cli-bucket/big/large.bin")
     b2("file", "download", "b2://cli-bucket/big/large.bin", str(out))
     assert out.read_bytes() == big.read_bytes()
     url = b2("file", "url", "--with-auth", "--duration", "300", "b2://cli-bucket/copy.txt").strip()
