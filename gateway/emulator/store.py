@@ -46,7 +46,8 @@ class Store:
 
     async def close(self) -> None:
         await self.meta(lambda db: db.close())
+        if self._temp_dir is not None:
+            temp_dir = self._temp_dir
+            await asyncio.get_running_loop().run_in_executor(self._io_threads, temp_dir.cleanup)
         self._db_thread.shutdown()
         self._io_threads.shutdown()
-        if self._temp_dir is not None:
-            self._temp_dir.cleanup()
