@@ -31,7 +31,13 @@ class RunningEmulator:
     state: EmulatorState = field(repr=False)
     _runner: web.AppRunner = field(repr=False)
 
+    _closed: bool = field(default=False, repr=False)
+
     async def close(self) -> None:
+        """Stop serving and release the store; calling it again does nothing."""
+        if self._closed:
+            return
+        self._closed = True
         await self._runner.cleanup()
         await self.state.store.close()
 
