@@ -198,18 +198,14 @@ class RawB2:
     ) -> FileVersion:
         """POST the body to an upload URL. `wire_length` includes a trailing digest if any."""
         headers = {
-            "Authorization": target.authorization_token,
             "X-Bz-File-Name": b2_quote(file_name),
             "Content-Type": content_type,
-            # B2 refuses chunked transfer; an explicit length also stops aiohttp from chunking.
-            "Content-Length": str(wire_length),
-            "X-Bz-Content-Sha1": content_sha1,
             **_info_headers(file_info),
         }
-        async with self._exchange(
-            "b2_upload_file", "POST", target.upload_url, headers=headers, data=body
-        ) as response:
-            return FileVersion.from_json(_json.parse_object(await response.read()))
+        result = await self._post_body(
+            "b2_upload_file", target, headers, body, wire_length, content_sha1
+        )
+        return FileVersion.from_json(result)
 
     async def upload_part(
         self,
@@ -220,16 +216,32 @@ class RawB2:
         wire_length: int,
         content_sha1: str,
     ) -> Part:
-        headers = {
+        headers = {"X-Bz-Part-Number": str(part_number)}
+        result = await self._post_body(
+            "b2_upload_part", target, headers, body, wire_length, content_sha1
+        )
+        return Part.from_json(result)
+
+    async def _post_body(  # noqa: PLR0917 - private plumbing of the two upload calls
+        self,
+        endpoint: str,
+        target: UploadUrl,
+        headers: Mapping[str, str],
+        body: AsyncIterable[bytes],
+        wire_length: int,
+        content_sha1: str,
+    ) -> JsonObject:
+        all_headers = {
+            **headers,
             "Authorization": target.authorization_token,
-            "X-Bz-Part-Number": str(part_number),
+            # B2 refuses chunked transfer; an explicit length also stops aiohttp from chunking.
             "Content-Length": str(wire_length),
             "X-Bz-Content-Sha1": content_sha1,
         }
         async with self._exchange(
-            "b2_upload_part", "POST", target.upload_url, headers=headers, data=body
+            endpoint, "POST", target.upload_url, headers=all_headers, data=body
         ) as response:
-            return Part.from_json(_json.parse_object(await response.read()))
+            return _json.parse_object(await response.read())
 
     async def start_large_file(
         self,
