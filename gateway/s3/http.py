@@ -32,6 +32,9 @@ SERVER_SETTINGS: Mapping[str, Any] = {"auto_decompress": False}
 must not be inflated on the way in)."""
 
 _READ_PIECE = 65536
+# Per-request state an early ``Expect: 100-continue`` check hands to ``handle``.
+_IDS = web.RequestKey("s3_ids", dict)
+_ACCEPTED = web.RequestKey("s3_accepted", S3Request)
 
 
 def new_request_id() -> str:
@@ -59,9 +62,9 @@ class S3Frontend:
         self._host_id = host_id
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        ids = {"x-amz-request-id": self._request_ids(), "x-amz-id-2": self._host_id}
+        ids = request.get(_IDS) or self._new_ids()
         try:
-            s3_request = self._accept(request, ids["x-amz-request-id"])
+            s3_request = request.get(_ACCEPTED) or self._accept(request, ids)
             response = await self._handler_for(s3_request.op)(s3_request)
         except errors.S3Error as error:
             return _error_response(request, error, ids)
@@ -70,7 +73,23 @@ class S3Frontend:
             return _error_response(request, errors.InternalError(), ids)
         return await _send(request, response, ids)
 
-    def _accept(self, request: web.Request, request_id: str) -> S3Request:
+    async def expect(self, request: web.Request) -> web.StreamResponse | None:
+        """``Expect: 100-continue``: authenticate and route *before* inviting the body, so a
+        refused upload costs the client no bytes. Other expectations are ignored, as S3 does."""
+        if request.headers.get("Expect", "").lower() != "100-continue":
+            return None
+        ids = request[_IDS] = self._new_ids()
+        try:
+            request[_ACCEPTED] = self._accept(request, ids)
+        except errors.S3Error as error:
+            return _error_response(request, error, ids)
+        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        return None
+
+    def _new_ids(self) -> dict[str, str]:
+        return {"x-amz-request-id": self._request_ids(), "x-amz-id-2": self._host_id}
+
+    def _accept(self, request: web.Request, ids: Mapping[str, str]) -> S3Request:
         raw_path, _, raw_query = request.raw_path.partition("?")
         raw_headers = [
             (name.decode("latin-1").lower(), value) for name, value in request.raw_headers
@@ -93,6 +112,7 @@ class S3Frontend:
             trusted_proxy=trusted,
         )
         body = open_body(auth, headers, _pieces(request), content_length=request.content_length)
+        request_id = ids["x-amz-request-id"]
         return S3Request(route.op, route, auth, request.method, headers, body, request_id)
 
     def _handler_for(self, op: Op) -> Handler:
@@ -114,7 +134,7 @@ class S3Frontend:
 def build_app(frontend: S3Frontend) -> web.Application:
     """An application that sends every path and method to the front door."""
     app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", frontend.handle)
+    app.router.add_route("*", "/{tail:.*}", frontend.handle, expect_handler=frontend.expect)
     return app
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 from urllib.parse import unquote
@@ -79,3 +80,32 @@ async def test_botocore_presigned_url_after_expiry_is_refused(start_server: Star
     assert b"<X-Amz-Expires>3600</X-Amz-Expires>" in response.body
     assert b"<Expires>2026-11-23T22:48:27Z</Expires>" in response.body
     assert b"<ServerTime>2026-11-23T22:48:28Z</ServerTime>" in response.body
+
+
+async def test_expect_100_continue_refuses_a_bad_signature_before_the_body_is_sent(
+    start_server: StartServer,
+) -> None:
+    url = await start_server(clock=fixed_clock(CAPTURE_TIME))
+    capture = CAPTURES["botocore-http-put-stream"]
+    head = capture.split(b"\r\n\r\n", 1)[0].replace(b"Signature=4", b"Signature=5")
+    response = await send_raw(url, head + b"\r\n\r\n")  # headers only: no body follows
+    assert response.status == 403
+    assert b"<Code>SignatureDoesNotMatch</Code>" in response.body
+
+
+async def test_expect_100_continue_invites_the_body_once_authenticated(
+    start_server: StartServer,
+) -> None:
+    url = await start_server(clock=fixed_clock(CAPTURE_TIME))
+    head, body = CAPTURES["botocore-http-put-stream"].split(b"\r\n\r\n", 1)
+    host, port = url.split("//")[1].split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(head + b"\r\n\r\n")
+        assert await reader.readuntil(b"\r\n\r\n") == b"HTTP/1.1 100 Continue\r\n\r\n"
+        writer.write(body)
+        status = await reader.readuntil(b"\r\n")
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    assert status.startswith(b"HTTP/1.1 200")
