@@ -65,7 +65,7 @@ async def create_bucket(call: Call) -> JsonDict:
         bucket = replace(bucket, file_lock_enabled=True)
     limit = call.state.settings.max_buckets
     created = await call.state.store.meta(lambda db: db.create_bucket(bucket, limit))
-    return bucket_json(created, call.account_id)
+    return bucket_json(created, call.view(grant))
 
 
 async def list_buckets(call: Call) -> JsonDict:
@@ -88,7 +88,7 @@ async def list_buckets(call: Call) -> JsonDict:
         and (bucket_name is None or b.name == bucket_name)
         and (allowed is None or b.bucket_id in allowed)
     ]
-    return {"buckets": [bucket_json(b, call.account_id) for b in selected]}
+    return {"buckets": [bucket_json(b, call.view(grant)) for b in selected]}
 
 
 def _listed_types(requested: list[str] | None) -> tuple[str, ...]:
@@ -124,7 +124,7 @@ async def update_bucket(call: Call) -> JsonDict:
         updated = replace(updated, default_retention=retention)
     if_revision = call.params.int_or_none("ifRevisionIs")
     stored = await call.state.store.meta(lambda db: db.replace_bucket(updated, if_revision))
-    return bucket_json(stored, call.account_id)
+    return bucket_json(stored, call.view(grant))
 
 
 async def delete_bucket(call: Call) -> JsonDict:
@@ -133,4 +133,4 @@ async def delete_bucket(call: Call) -> JsonDict:
     bucket_id = call.params.text("bucketId")
     grant.require_bucket(bucket_id)
     deleted = await call.state.store.meta(lambda db: db.delete_bucket(bucket_id))
-    return bucket_json(deleted, call.account_id)
+    return bucket_json(deleted, call.view(grant))

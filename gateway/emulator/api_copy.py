@@ -93,7 +93,7 @@ async def copy_file(call: Call) -> JsonDict:
     )
     mint = minter(call.state.rng, draft)
     copied = await call.state.store.meta(lambda db: db.add_version(mint, segments))
-    return file_json(copied, call.account_id, call.api_version, action="copy")
+    return file_json(copied, call.view(grant), action="copy")
 
 
 async def copy_part(call: Call) -> JsonDict:

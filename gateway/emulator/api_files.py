@@ -11,7 +11,7 @@ from gateway.emulator.metadata import add_hide_marker, file_id_position
 from gateway.emulator.models import FileVersion, minter
 from gateway.emulator.rules import HIDE_MARKER_TYPE, check_file_name, check_max_count
 from gateway.emulator.state import Call
-from gateway.emulator.views import EMPTY_MD5, EMPTY_SHA1, JsonDict, file_json, folder_json
+from gateway.emulator.views import EMPTY_MD5, EMPTY_SHA1, JsonDict, View, file_json, folder_json
 
 MAX_LIST_COUNT = 10_000
 DEFAULT_LIST_COUNT = 100
@@ -25,10 +25,11 @@ async def get_file_info(call: Call) -> JsonDict:
         raise not_found(f"File not present: {file_id}")
     grant.require_bucket(version.bucket_id)
     grant.require_name(version.name)
-    return file_json(version, call.account_id, call.api_version)
+    return file_json(version, call.view(grant))
 
 
-async def _list(call: Call, *, latest_only: bool) -> tuple[list[Entry], Entry | None]:
+async def _list(call: Call, *, latest_only: bool) -> tuple[list[JsonDict], Entry | None]:
+    """One page of entries as JSON, and the entry the next page starts with."""
     grant = call.account("listFiles")
     bucket_id = call.params.text("bucketId")
     grant.require_bucket(bucket_id)
@@ -61,27 +62,29 @@ async def _list(call: Call, *, latest_only: bool) -> tuple[list[Entry], Entry | 
         ),
         latest_only=latest_only,
     )
-    return await call.state.store.meta(lambda db: list_entries(db, query))
+    entries, following = await call.state.store.meta(lambda db: list_entries(db, query))
+    view = call.view(grant)
+    return [_entry_json(view, e) for e in entries], following
 
 
-def _entry_json(call: Call, entry: Entry) -> JsonDict:
+def _entry_json(view: View, entry: Entry) -> JsonDict:
     if entry.version is None:
-        return folder_json(entry.name, call.api_version)
-    return file_json(entry.version, call.account_id, call.api_version)
+        return folder_json(entry.name, view.api_version)
+    return file_json(entry.version, view)
 
 
 async def list_file_names(call: Call) -> JsonDict:
-    entries, following = await _list(call, latest_only=True)
+    files, following = await _list(call, latest_only=True)
     return {
-        "files": [_entry_json(call, e) for e in entries],
+        "files": files,
         "nextFileName": None if following is None else following.name,
     }
 
 
 async def list_file_versions(call: Call) -> JsonDict:
-    entries, following = await _list(call, latest_only=False)
+    files, following = await _list(call, latest_only=False)
     return {
-        "files": [_entry_json(call, e) for e in entries],
+        "files": files,
         "nextFileId": None if following is None or following.version is None
         else following.version.file_id,
         "nextFileName": None if following is None else following.name,
@@ -107,7 +110,7 @@ async def hide_file(call: Call) -> JsonDict:
     marker = await call.state.store.meta(
         lambda db: add_hide_marker(db, bucket.bucket_id, name, mint)
     )
-    body = file_json(marker, call.account_id, call.api_version)
+    body = file_json(marker, call.view(grant))
     if call.api_version == 1:
         del body["bucketId"]  # v2 added bucketId to the hide response
     return body

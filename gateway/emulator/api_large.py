@@ -95,7 +95,7 @@ async def start_large_file(call: Call) -> JsonDict:
     )
     mint = minter(call.state.rng, draft)
     started = await call.state.store.meta(lambda db: db.add_version(mint, []))
-    return file_json(started, call.account_id, call.api_version)
+    return file_json(started, call.view(grant))
 
 
 async def get_upload_part_url(call: Call) -> JsonDict:
@@ -190,7 +190,7 @@ async def finish_large_file(call: Call) -> JsonDict:
         version, action="upload", content_length=sum(p.length for p in parts)
     )  # uploadTimestamp stays the start time [obs]
     stored = await call.state.store.meta(lambda db: db.finish_large_file(finished))
-    return file_json(stored, call.account_id, call.api_version)
+    return file_json(stored, call.view(grant))
 
 
 async def cancel_large_file(call: Call) -> JsonDict:
@@ -244,7 +244,7 @@ async def list_unfinished_large_files(call: Call) -> JsonDict:
         lambda db: db.unfinished_large_files(bucket.bucket_id, prefix, start_seq, count + 1)
     )
     return {
-        "files": [file_json(f, call.account_id, call.api_version) for f in files[:count]],
+        "files": [file_json(f, call.view(grant)) for f in files[:count]],
         "nextFileId": files[count].file_id if len(files) > count else None,
         "nextFileName": None,
     }

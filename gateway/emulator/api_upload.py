@@ -149,4 +149,4 @@ async def _store_upload(call: Call, bucket_id: str, key: AppKey) -> JsonDict:
     except BaseException:
         await call.state.store.blobs.delete([received.blob])
         raise
-    return file_json(version, call.account_id, call.api_version)
+    return file_json(version, call.view(key))

@@ -14,6 +14,7 @@ from gateway.emulator.models import AppKey, Bucket
 from gateway.emulator.params import Params
 from gateway.emulator.settings import EmulatorSettings
 from gateway.emulator.store import Store
+from gateway.emulator.views import View
 
 STATE_KEY: web.AppKey[EmulatorState] = web.AppKey("b2_emulator_state")
 FAULT_KEY: web.RequestKey[Fault] = web.RequestKey("b2_emulator_fault", Fault)
@@ -77,6 +78,10 @@ class Call:
         if capability is not None:
             grant.require(capability)
         return grant
+
+    def view(self, who: AccountGrant | AppKey) -> View:
+        key = who.key if isinstance(who, AccountGrant) else who
+        return View(self.account_id, self.api_version, frozenset(key.capabilities))
 
     def check_account_id(self, required: bool = True) -> None:
         account_id = self.params.str_or_none("accountId")

@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from gateway.emulator.models import AppKey, Bucket, FileVersion, Part
 
 JsonDict = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class View:
+    """Who is looking: JSON differs by API version and by what the key may read."""
+
+    account_id: str
+    api_version: int
+    capabilities: frozenset[str]
+
+    def may_read(self, capability: str) -> bool:
+        return capability in self.capabilities
+
+
+def _guarded(view: View, capability: str, value: Any) -> JsonDict:
+    """B2's ``{"isClientAuthorizedToRead", "value"}`` wrapper: value hidden without the right."""
+    allowed = view.may_read(capability)
+    return {"isClientAuthorizedToRead": allowed, "value": value if allowed else None}
+
+
 _NO_SSE: JsonDict = {"algorithm": None, "mode": None}
 EMPTY_SHA1 = "da39a3ee5e6b4b0d3255bfef95601890afd80709"
 EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e"
@@ -20,14 +41,12 @@ def _length_key(api_version: int) -> str:
     return "size" if api_version == 1 else "contentLength"
 
 
-def file_json(
-    version: FileVersion, account_id: str, api_version: int, *, action: str | None = None
-) -> JsonDict:
+def file_json(version: FileVersion, view: View, *, action: str | None = None) -> JsonDict:
     body: JsonDict = {
-        "accountId": account_id,
+        "accountId": view.account_id,
         "action": action or version.action,
         "bucketId": version.bucket_id,
-        _length_key(api_version): version.content_length,
+        _length_key(view.api_version): version.content_length,
         "contentMd5": version.md5,
         "contentSha1": version.sha1,
         "contentType": version.content_type,
@@ -38,11 +57,9 @@ def file_json(
     }
     if version.action != "hide":
         # b2sdk refuses upload/start/copy objects without these (file_lock.py).
-        body["fileRetention"] = {
-            "isClientAuthorizedToRead": True,
-            "value": version.retention or {"mode": None, "retainUntilTimestamp": None},
-        }
-        body["legalHold"] = {"isClientAuthorizedToRead": True, "value": version.legal_hold}
+        retention = version.retention or {"mode": None, "retainUntilTimestamp": None}
+        body["fileRetention"] = _guarded(view, "readFileRetentions", retention)
+        body["legalHold"] = _guarded(view, "readFileLegalHolds", version.legal_hold)
         body["serverSideEncryption"] = sse_json(version.sse_mode)
     return body
 
@@ -63,31 +80,25 @@ def folder_json(name: str, api_version: int) -> JsonDict:
     }
 
 
-def bucket_json(bucket: Bucket, account_id: str) -> JsonDict:
+def bucket_json(bucket: Bucket, view: View) -> JsonDict:
+    lock = {
+        "defaultRetention": dict(bucket.default_retention),
+        "isFileLockEnabled": bucket.file_lock_enabled,
+    }
     return {
-        "accountId": account_id,
+        "accountId": view.account_id,
         "bucketId": bucket.bucket_id,
         "bucketInfo": dict(bucket.info),
         "bucketName": bucket.name,
         "bucketType": bucket.bucket_type,
         "corsRules": list(bucket.cors_rules),
-        "defaultServerSideEncryption": {
-            "isClientAuthorizedToRead": True,
-            "value": sse_json(bucket.sse_mode),
-        },
-        "fileLockConfiguration": {
-            "isClientAuthorizedToRead": True,
-            "value": {
-                "defaultRetention": dict(bucket.default_retention),
-                "isFileLockEnabled": bucket.file_lock_enabled,
-            },
-        },
+        "defaultServerSideEncryption": _guarded(
+            view, "readBucketEncryption", sse_json(bucket.sse_mode)
+        ),
+        "fileLockConfiguration": _guarded(view, "readBucketRetentions", lock),
         "lifecycleRules": list(bucket.lifecycle_rules),
         "options": ["s3"],
-        "replicationConfiguration": {
-            "isClientAuthorizedToRead": True,
-            "value": bucket.replication,
-        },
+        "replicationConfiguration": _guarded(view, "readBucketReplications", bucket.replication),
         "revision": bucket.revision,
     }
 

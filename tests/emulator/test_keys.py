@@ -187,3 +187,18 @@ def test_b2sdk_keys_restrict_what_a_key_can_do(threaded_emulator: RunningEmulato
         limited.create_bucket("forbidden-bucket", "allPrivate")
     master.delete_key(created)
     assert list(master.list_keys()) == []
+
+
+async def test_unreadable_settings_are_hidden_from_a_restricted_key(b2: B2Raw, bucket: Any) -> None:
+    await b2.uploaded(bucket["bucketId"], "f")
+    restricted = await _as_key(b2, await _key(b2, capabilities=["listBuckets", "listFiles"]))
+    listed = await restricted.ok("b2_list_buckets", {"accountId": b2.account_id})
+    for field in (
+        "defaultServerSideEncryption",
+        "fileLockConfiguration",
+        "replicationConfiguration",
+    ):
+        assert listed["buckets"][0][field] == {"isClientAuthorizedToRead": False, "value": None}
+    files = await restricted.ok("b2_list_file_names", {"bucketId": bucket["bucketId"]})
+    assert files["files"][0]["fileRetention"] == {"isClientAuthorizedToRead": False, "value": None}
+    assert files["files"][0]["legalHold"] == {"isClientAuthorizedToRead": False, "value": None}
