@@ -414,6 +414,8 @@ def _presign_expires(value: str) -> int:
         raise error("X-Amz-Expires should be a number") from None
     if expires < 0:
         raise error("X-Amz-Expires must be non-negative")
+    if expires == 0:
+        raise error("X-Amz-Expires must be at least 1 second")
     if expires > MAX_PRESIGN_EXPIRES:
         raise error(
             "X-Amz-Expires must be less than a week (in seconds); that is, the given "

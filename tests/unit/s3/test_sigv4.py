@@ -257,6 +257,7 @@ def test_presigned_url_signed_in_the_future_is_not_yet_valid() -> None:
     [
         ("604801", "must be less than a week"),
         ("-1", "must be non-negative"),
+        ("0", "at least 1 second"),
         ("soon", "should be a number"),
     ],
 )
