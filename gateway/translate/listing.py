@@ -1,13 +1,16 @@
-"""S3 object listings over ``b2_list_file_names``.
+"""S3 listings of objects and of object versions over ``b2_list_file_names`` / ``_versions``.
 
 A bucket's keys live in two B2 namespaces (see ``names``): untouched names, and escaped names
 under ``ESCAPED_ROOT``. Each is read in B2 order, which is S3 order within it, and the two are
 merged by key. Delimiters roll keys up into common prefixes: B2 does it for ``/`` on untouched
 names; the gateway does it everywhere else and seeks past each prefix it has emitted.
 
-Paging is stateless. A page ends on a key or common prefix; the next page emits exactly the
-entries whose rolled-up form sorts after it. That never repeats a common prefix and needs nothing
-but the last entry, so any replica can serve any page.
+Paging is stateless. A page ends on an entry (a key, a key's version, or a common prefix); the
+next page emits exactly the entries whose rolled-up form sorts after it. That never repeats a
+common prefix and needs nothing but the last entry, so any replica can serve any page.
+
+Version listings are the same walk over every version, newest first within a key; B2's hide
+markers are S3's delete markers, and unfinished large files are not versions at all.
 """
 
 from __future__ import annotations
@@ -22,48 +25,88 @@ from gateway.b2.errors import B2ProtocolError
 from gateway.b2.models import FileList, FileQuery, FileVersion
 from gateway.translate.names import (
     RESERVED_ROOT,
+    b2_name,
     escaped_form,
     escaped_prefix,
     plain_prefix,
     s3_key,
 )
 
-ListNames = Callable[[FileQuery], Awaitable[FileList]]
-"""One ``b2_list_file_names`` call on the listed bucket."""
+ListFiles = Callable[[FileQuery], Awaitable[FileList]]
+"""One ``b2_list_file_names`` (or ``b2_list_file_versions``) call on the listed bucket."""
 
 
 @dataclass(frozen=True)
 class Listed:
-    """One entry of a listing: an object, or a common prefix (``file`` is None)."""
+    """One entry of a listing: an object or version, or a common prefix (``file`` is None)."""
 
     key: str
     file: FileVersion | None
+    is_latest: bool = True  # for versions: the newest version of its key
 
 
 @dataclass(frozen=True)
 class ListingPage:
-    objects: tuple[Listed, ...]
+    objects: tuple[Listed, ...]  # objects, or versions and delete markers, in S3 order
     common_prefixes: tuple[str, ...]
     is_truncated: bool
     last: str | None  # the key or common prefix the page ended on; the next page starts after it
+    last_version_id: str | None = None  # for versions: the version the page ended on
+
+
+@dataclass(frozen=True)
+class _Marker:
+    """A listing resumes strictly after this entry."""
+
+    key: str
+    version_id: str | None = None
 
 
 async def list_page(
-    list_names: ListNames,
+    list_names: ListFiles,
     *,
     prefix: str,
     delimiter: str | None,
     after: str | None,
     max_keys: int,
 ) -> ListingPage:
-    """One page of at most ``max_keys`` entries strictly after ``after``, in S3 order."""
+    """One page of at most ``max_keys`` objects and prefixes strictly after ``after``."""
+    marker = None if after is None else _Marker(after)
+    return await _page(list_names, prefix, delimiter, marker, max_keys, versions=False)
+
+
+async def list_versions_page(
+    list_versions: ListFiles,
+    *,
+    prefix: str,
+    delimiter: str | None,
+    key_marker: str | None,
+    version_id_marker: str | None,
+    max_keys: int,
+) -> ListingPage:
+    """One page of versions, delete markers and prefixes after the (key, version) marker."""
+    marker = None if key_marker is None else _Marker(key_marker, version_id_marker or None)
+    return await _page(list_versions, prefix, delimiter, marker, max_keys, versions=True)
+
+
+async def _page(
+    list_files: ListFiles,
+    prefix: str,
+    delimiter: str | None,
+    marker: _Marker | None,
+    max_keys: int,
+    *,
+    versions: bool,
+) -> ListingPage:
     if max_keys <= 0:
         return ListingPage((), (), is_truncated=False, last=None)
     delimiter = delimiter or None
     count = max_keys + 1  # one more tells whether the listing is truncated
     sources = [
-        _entries(cursor, space, prefix, delimiter, after)
-        for space, cursor in _cursors(list_names, prefix, delimiter, after, count)
+        _entries(cursor, space, prefix, delimiter, marker)
+        for space, cursor in _cursors(
+            list_files, prefix, delimiter, marker, count, versions=versions
+        )
     ]
     taken: list[Listed] = []
     truncated = False
@@ -73,11 +116,13 @@ async def list_page(
                 truncated = True
                 break
             taken.append(entry)
+    last = taken[-1] if taken else None
     return ListingPage(
         objects=tuple(e for e in taken if e.file is not None),
         common_prefixes=tuple(e.key for e in taken if e.file is None),
         is_truncated=truncated,
-        last=taken[-1].key if taken else None,
+        last=None if last is None else last.key,
+        last_version_id=None if last is None or last.file is None else last.file.file_id,
     )
 
 
@@ -105,64 +150,88 @@ _ESCAPED = _Namespace(position=escaped_form, decode=s3_key, reserved=None)
 
 
 class _Cursor:
-    """B2 file names of one namespace, in order, fetched a page at a time; seeks forward."""
+    """B2 files of one namespace, in order, fetched a page at a time; seeks forward."""
 
-    def __init__(self, list_names: ListNames, query: FileQuery) -> None:
-        self._list_names = list_names
+    def __init__(self, list_files: ListFiles, query: FileQuery, *, versions: bool) -> None:
+        self._list_files = list_files
         self._query = query
+        self._versions = versions  # a name repeats once per version
         self._buffer: deque[FileVersion] = deque()
         self._exhausted = False
-        self._last = ""  # names only ever increase; anything else is B2 misbehaving
+        self._last = ""  # names never go back; anything else is B2 misbehaving
 
     async def next(self) -> FileVersion | None:
         while not self._buffer:
             if self._exhausted:
                 return None
-            start = self._query.start_file_name or ""
-            page = await self._list_names(self._query)
-            fresh = [f for f in page.files if f.file_name > self._last]
-            following = page.next_file_name
-            if not fresh and following is not None and following <= start:
-                raise B2ProtocolError(f"b2_list_file_names did not advance past {start!r}")
+            query = self._query
+            page = await self._list_files(query)
+            fresh = [f for f in page.files if self._in_order(f.file_name)]
+            following = (page.next_file_name, page.next_file_id)
+            stuck = following == (query.start_file_name, query.start_file_id)
+            if not fresh and page.next_file_name is not None and stuck:
+                raise B2ProtocolError(f"B2 listing did not advance past {following}")
             self._buffer.extend(fresh)
-            self._exhausted = following is None
-            self._query = replace(self._query, start_file_name=following)
+            self._exhausted = page.next_file_name is None
+            self._query = replace(
+                query, start_file_name=page.next_file_name, start_file_id=page.next_file_id
+            )
         file = self._buffer.popleft()
         self._last = file.file_name
         return file
+
+    def _in_order(self, name: str) -> bool:
+        return name >= self._last if self._versions else name > self._last
 
     def seek(self, name: str) -> None:
         """Pass over every name that sorts before ``name``."""
         while self._buffer and self._buffer[0].file_name < name:
             self._buffer.popleft()
         start = self._query.start_file_name
-        if not self._buffer and (start is None or start < name):
-            self._query = replace(self._query, start_file_name=name)
+        if not self._buffer and not self._exhausted and (start is None or start < name):
+            self._query = replace(self._query, start_file_name=name, start_file_id=None)
 
 
 def _cursors(
-    list_names: ListNames, prefix: str, delimiter: str | None, after: str | None, count: int
+    list_files: ListFiles,
+    prefix: str,
+    delimiter: str | None,
+    marker: _Marker | None,
+    count: int,
+    *,
+    versions: bool,
 ) -> list[tuple[_Namespace, _Cursor]]:
-    resume = _resume_point(prefix, delimiter, after)
-    cursors = []
+    resume = _resume_point(prefix, delimiter, marker)
+    spaces = [_ESCAPED]
     b2_prefix = plain_prefix(prefix)
     if b2_prefix is not None and not prefix.startswith(RESERVED_ROOT):
-        # B2 rolls up '/' itself; its folder for the reserved root holds no S3 key.
-        b2_delimiter = delimiter if delimiter == "/" else None
-        start = None if resume is None else _plain_position(resume)
-        query = FileQuery(b2_prefix, b2_delimiter, start, max_file_count=count)
-        cursors.append((_PLAIN, _Cursor(list_names, query)))
-    start = None if resume is None else escaped_form(resume)
-    query = FileQuery(escaped_prefix(prefix), None, start, max_file_count=count)
-    cursors.append((_ESCAPED, _Cursor(list_names, query)))
+        spaces.insert(0, _PLAIN)
+    cursors = []
+    for space in spaces:
+        start = None if resume is None else space.position(resume)
+        start_id = None
+        if marker is not None and marker.version_id and resume == marker.key:
+            # Resume inside the marker's key, in the namespace that holds it.
+            start_id = marker.version_id if start == b2_name(marker.key) else None
+        query = FileQuery(
+            prefix=b2_prefix if space is _PLAIN else escaped_prefix(prefix),
+            # B2 rolls up '/' itself; its folder for the reserved root holds no S3 key.
+            delimiter=delimiter if space is _PLAIN and delimiter == "/" else None,
+            start_file_name=start,
+            start_file_id=start_id,
+            max_file_count=count,
+        )
+        cursors.append((space, _Cursor(list_files, query, versions=versions)))
     return cursors
 
 
-def _resume_point(prefix: str, delimiter: str | None, after: str | None) -> str | None:
-    """The first text a listing after ``after`` must look at."""
-    if after is None:
+def _resume_point(prefix: str, delimiter: str | None, marker: _Marker | None) -> str | None:
+    """The first text a listing after ``marker`` must look at."""
+    if marker is None:
         return None
-    if after.startswith(prefix) and _roll_up(after, prefix, delimiter) == after:
+    after = marker.key
+    rolls_up_to_itself = _roll_up(after, prefix, delimiter) == after
+    if marker.version_id is None and after.startswith(prefix) and rolls_up_to_itself:
         return _successor(after)  # `after` is a common prefix: every key below it rolls up to it
     return after
 
@@ -185,24 +254,48 @@ async def _entries(
     space: _Namespace,
     prefix: str,
     delimiter: str | None,
-    after: str | None,
+    marker: _Marker | None,
 ) -> AsyncGenerator[Listed, None]:
+    keep = _Keep(marker)
     last_prefix: str | None = None
+    previous_name: str | None = None
     while (file := await cursor.next()) is not None:
         key = space.decode(file.file_name)
         if key is None:
             if space.reserved is not None:
                 cursor.seek(_successor(space.reserved))
             continue
+        latest, previous_name = file.file_name != previous_name, file.file_name
+        if file.action == "start":
+            continue  # an unfinished large file is no S3 object or version
         rolled = key if file.action == "folder" else _roll_up(key, prefix, delimiter)
-        entry = Listed(key, file) if rolled is None else Listed(rolled, None)
+        entry = Listed(key, file, latest) if rolled is None else Listed(rolled, None)
         if entry.file is None:
             if entry.key == last_prefix:
                 continue
             last_prefix = entry.key
             cursor.seek(space.position(_successor(entry.key)))
-        if after is None or entry.key > after:
+        if keep(entry):
             yield entry
+
+
+class _Keep:
+    """Whether an entry comes after the marker: a later key, or a later version of its key."""
+
+    def __init__(self, marker: _Marker | None) -> None:
+        self._marker = marker
+        self._passed_version = False
+
+    def __call__(self, entry: Listed) -> bool:
+        marker = self._marker
+        if marker is None or entry.key > marker.key:
+            return True
+        if entry.key < marker.key or entry.file is None or marker.version_id is None:
+            return False
+        if self._passed_version:
+            return True
+        self._passed_version = entry.file.file_id == marker.version_id
+        return False
 
 
 async def _merge(*sources: AsyncGenerator[Listed, None]) -> AsyncGenerator[Listed, None]:

@@ -201,3 +201,181 @@ async def test_list_page_matches_s3_for_any_keys_and_page_size(
 ) -> None:
     expected = s3_reference(keys, prefix, delimiter)
     assert await list_all(bucket(keys), prefix, delimiter, max_keys) == expected
+
+
+# --- versions ------------------------------------------------------------------------------
+
+
+@dataclass
+class FakeB2Versions:
+    """``b2_list_file_versions`` over (name, id, action) triples, newest version first."""
+
+    versions: list[tuple[str, str, str]]  # in B2 order: by name, then newest first
+
+    async def __call__(self, query: FileQuery) -> FileList:
+        prefix = query.prefix or ""
+        rows = [v for v in self.versions if v[0].startswith(prefix)]
+        if query.start_file_name is not None:
+            start = (query.start_file_name, query.start_file_id)
+            rows = [
+                v for v in rows if v[0] > start[0] or (v[0] == start[0] and self._from(v, start))
+            ]
+        rows = rows[: query.max_file_count or 100]
+        files = tuple(
+            FileVersion(
+                file_id=file_id,
+                file_name=name,
+                action=action,
+                bucket_id="b",
+                content_length=0,
+                content_sha1=None,
+                content_md5=None,
+                content_type=None,
+                file_info={},
+                upload_timestamp=0,
+            )
+            for name, file_id, action in rows
+        )
+        rest = [
+            v
+            for v in self.versions
+            if v[0].startswith(prefix) and rows and self._after(v, rows[-1])
+        ]
+        following = rest[0] if rest else None
+        return FileList(
+            files=files,
+            next_file_name=None if following is None else following[0],
+            next_file_id=None if following is None else following[1],
+        )
+
+    def _from(self, row: tuple[str, str, str], start: tuple[str, str | None]) -> bool:
+        if start[1] is None:
+            return True
+        ids = [v[1] for v in self.versions if v[0] == row[0]]
+        return start[1] in ids and ids.index(row[1]) >= ids.index(start[1])
+
+    def _after(self, row: tuple[str, str, str], last: tuple[str, str, str]) -> bool:
+        return self.versions.index(row) > self.versions.index(last)
+
+
+def versions_bucket(history: list[tuple[str, int, str]]) -> FakeB2Versions:
+    """(key, number of versions, newest action) -> B2 versions, escaped names where needed."""
+    rows = []
+    for key, count, newest in history:
+        name = b2_name(key)
+        rows += [
+            (name, f"{key}#{n}", newest if n == count else "upload") for n in range(count, 0, -1)
+        ]
+    rows.sort(key=lambda r: (r[0], -int(r[1].rsplit("#", 1)[1])))
+    return FakeB2Versions(rows)
+
+
+def versions_reference(history: list[tuple[str, int, str]], prefix: str, delimiter: str | None):
+    entries = []
+    for key, count, newest in sorted(history):
+        if not key.startswith(prefix) or newest == "start":
+            continue
+        cut = key.find(delimiter, len(prefix)) if delimiter else -1
+        if cut >= 0:
+            entries.append((key[: cut + len(delimiter or "")], None, None))
+            continue
+        for n in range(count, 0, -1):
+            entries.append((key, f"{key}#{n}", n == count))
+    deduped = []
+    for entry in entries:
+        if entry[1] is None and deduped and deduped[-1] == entry:
+            continue
+        deduped.append(entry)
+    return deduped
+
+
+async def list_all_versions(
+    fake: FakeB2Versions, prefix: str, delimiter: str | None, max_keys: int
+):
+    from gateway.translate.listing import list_versions_page
+
+    listed = []
+    key_marker = version_marker = None
+    while True:
+        page = await list_versions_page(
+            fake,
+            prefix=prefix,
+            delimiter=delimiter,
+            key_marker=key_marker,
+            version_id_marker=version_marker,
+            max_keys=max_keys,
+        )
+        rows = [(v.key, v.file.file_id if v.file else None, v.is_latest) for v in page.objects]
+        rows += [(p, None, None) for p in page.common_prefixes]
+        rows.sort(key=lambda r: (r[0], 0))  # stable: versions keep their order within a key
+        assert 0 < len(rows) <= max_keys or not page.is_truncated
+        listed += rows
+        if not page.is_truncated:
+            return listed
+        key_marker, version_marker = page.last, page.last_version_id
+
+
+HISTORY = [
+    ("a", 3, "upload"),
+    ("a/", 2, "hide"),
+    ("a/b", 1, "upload"),
+    ("a//c", 2, "upload"),
+    ("b", 2, "hide"),
+    ("c/d", 1, "start"),
+    ("dir/x", 4, "upload"),
+    ("z\x01", 1, "upload"),
+]
+
+
+@pytest.mark.parametrize("max_keys", [1, 2, 3, 5, 100])
+@pytest.mark.parametrize(("prefix", "delimiter"), [("", None), ("", "/"), ("a", "/"), ("a/", None)])
+async def test_list_versions_page_pages_through_every_version_in_s3_order(
+    prefix: str, delimiter: str | None, max_keys: int
+) -> None:
+    got = await list_all_versions(versions_bucket(HISTORY), prefix, delimiter, max_keys)
+    assert got == versions_reference(HISTORY, prefix, delimiter)
+
+
+async def test_list_versions_page_maps_hide_markers_and_skips_unfinished_large_files() -> None:
+    from gateway.translate.listing import list_versions_page
+
+    page = await list_versions_page(
+        versions_bucket(HISTORY),
+        prefix="b",
+        delimiter=None,
+        key_marker=None,
+        version_id_marker=None,
+        max_keys=10,
+    )
+    assert [(v.key, v.file.action, v.is_latest) for v in page.objects if v.file] == [
+        ("b", "hide", True),
+        ("b", "upload", False),
+    ]
+    page = await list_versions_page(
+        versions_bucket(HISTORY),
+        prefix="c",
+        delimiter=None,
+        key_marker=None,
+        version_id_marker=None,
+        max_keys=10,
+    )
+    assert page.objects == ()
+
+
+async def test_list_versions_page_resumes_inside_a_key_after_its_version_marker() -> None:
+    from gateway.translate.listing import list_versions_page
+
+    page = await list_versions_page(
+        versions_bucket(HISTORY),
+        prefix="",
+        delimiter=None,
+        key_marker="dir/x",
+        version_id_marker="dir/x#3",
+        max_keys=3,
+    )
+    assert [(v.key, v.file.file_id, v.is_latest) for v in page.objects if v.file] == [
+        ("dir/x", "dir/x#2", False),
+        ("dir/x", "dir/x#1", False),
+        ("z\x01", "z\x01#1", True),
+    ]
+    assert not page.is_truncated
