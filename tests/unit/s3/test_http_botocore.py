@@ -30,6 +30,9 @@ KEYS = [
     "trailing/",
     "dir/a b+c~ü=.txt",
     "q?x=1&y#z",
+    "/leading",
+    " spaced ",
+    "tab\there",
 ]
 MODES = [
     pytest.param(scheme, checksums, id=f"{scheme}-{checksums}")
