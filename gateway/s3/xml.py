@@ -35,6 +35,7 @@ def render(root: str, children: Sequence[Node]) -> bytes:
 
 
 def _node(name: str, value: Value | Sequence[Node]) -> str:
+    """``name`` may carry attributes (``'Grantee xsi:type="CanonicalUser"'``), written as is."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -45,7 +46,7 @@ def _node(name: str, value: Value | Sequence[Node]) -> str:
         text = escape(str(value))
     else:
         text = "".join(_node(n, v) for n, v in value)
-    return f"<{name}>{text}</{name}>"
+    return f"<{name}>{text}</{name.split(' ', 1)[0]}>"
 
 
 def checksum_nodes(checksums: Mapping[ChecksumAlgorithm, str]) -> list[Node]:
@@ -216,3 +217,26 @@ class Tagging:
     def to_xml(self) -> bytes:
         tags: list[Node] = [("Tag", [("Key", k), ("Value", v)]) for k, v in self.tags]
         return render("Tagging", [("TagSet", tags)])
+
+
+_CANONICAL_GRANTEE = (
+    'Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"'
+)
+
+
+@dataclass(frozen=True)
+class AccessControlPolicy:
+    """Get{Bucket,Object}Acl: the owner and canonical-user grants (FULL_CONTROL, READ, ...)."""
+
+    owner: Owner
+    grants: Sequence[tuple[Owner, str]] = ()
+
+    def to_xml(self) -> bytes:
+        grants: list[Node] = [
+            ("Grant", [(_CANONICAL_GRANTEE, grantee.nodes()), ("Permission", permission)])
+            for grantee, permission in self.grants
+        ]
+        return render(
+            "AccessControlPolicy",
+            [("Owner", self.owner.nodes()), ("AccessControlList", grants)],
+        )

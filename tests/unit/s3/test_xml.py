@@ -114,6 +114,7 @@ HANDLERS: dict[Op, Handler] = {
     Op.GetBucketLocation: _xml(lambda r: s3xml.LocationConstraint("eu-west-1")),
     Op.GetBucketVersioning: _xml(lambda r: s3xml.VersioningConfiguration("Enabled")),
     Op.GetObjectTagging: _xml(lambda r: s3xml.Tagging([("k", "v & w")])),
+    Op.GetBucketAcl: _xml(lambda r: s3xml.AccessControlPolicy(OWNER, [(OWNER, "FULL_CONTROL")])),
 }
 
 
@@ -193,6 +194,14 @@ async def test_bucket_configuration_results_parse_in_botocore(
     assert versioning["Status"] == "Enabled"
     tagging = await asyncio.to_thread(client.get_object_tagging, Bucket="bkt", Key="k")
     assert tagging["TagSet"] == [{"Key": "k", "Value": "v & w"}]
+    acl = await asyncio.to_thread(client.get_bucket_acl, Bucket="bkt")
+    assert acl["Owner"]["ID"] == "owner-id"
+    assert acl["Grants"] == [
+        {
+            "Grantee": {"ID": "owner-id", "DisplayName": "owner", "Type": "CanonicalUser"},
+            "Permission": "FULL_CONTROL",
+        }
+    ]
 
 
 def test_location_constraint_for_us_east_1_is_empty() -> None:
