@@ -260,3 +260,44 @@ async def test_upload_to_get_is_method_not_allowed(b2: B2Raw, bucket: Any) -> No
     url, token = await b2.upload_url(bucket["bucketId"])
     reply = await b2.request("GET", url, headers={"Authorization": token})
     assert (reply.status, reply.code) == (405, "method_not_allowed")
+
+
+async def test_upload_hex_digits_at_end_with_garbage_trailer_stores_nothing(
+    b2: B2Raw, bucket: Any
+) -> None:
+    url, token = await b2.upload_url(bucket["bucketId"])
+    reply = await b2.request(
+        "POST",
+        url,
+        headers={
+            "Authorization": token,
+            "X-Bz-File-Name": "garbage",
+            "Content-Type": "text/plain",
+            "X-Bz-Content-Sha1": "hex_digits_at_end",
+        },
+        data=b"data" + b"z" * 40,
+    )
+    assert (reply.status, reply.code) == (400, "bad_request")
+    assert (await b2.ok("b2_list_file_versions", {"bucketId": bucket["bucketId"]}))["files"] == []
+
+
+async def test_upload_aborted_by_the_client_stores_nothing(b2: B2Raw, bucket: Any) -> None:
+    """The gateway aborts an upload whose client body failed its checks: B2 must keep nothing."""
+    target = await b2.upload_url(bucket["bucketId"])
+    never = asyncio.Event()
+    upload = b2.start_stalled_upload(target, "aborted", b"q" * 100_000, never, sent=50_000)
+
+    async def in_flight() -> bool:
+        return await b2.upload_count() == 1
+
+    await eventually(in_flight)
+    upload.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await upload
+
+    async def released() -> bool:  # the server noticed the abort and freed the upload token
+        return (await b2.upload(bucket["bucketId"], "after", target=target)).status == 200
+
+    await eventually(released)
+    names = await b2.ok("b2_list_file_versions", {"bucketId": bucket["bucketId"]})
+    assert [f["fileName"] for f in names["files"]] == ["after"]
