@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from gateway import __version__
 
@@ -46,7 +47,59 @@ def _build_parser() -> argparse.ArgumentParser:
     emulator.add_argument(
         "--recommended-part-size", type=int, default=100_000_000, help="advertised part size"
     )
+    _add_serve(commands)
     return parser
+
+
+def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="run the S3 gateway",
+        description="Serve the S3 API in front of Backblaze B2. With no B2 credentials "
+        "(B2_APPLICATION_KEY_ID/B2_APPLICATION_KEY or a credentials file), an embedded B2 "
+        "emulator keeps the data under --data-dir, and the AWS_* settings to use are printed.",
+    )
+    serve.add_argument("--config", type=Path, help="TOML file: [server] table and credentials")
+    serve.add_argument("--host", help="listen address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="HTTP port (default 8080; 0 picks a free one)")
+    serve.add_argument("--tls", action="store_true", default=None, help="also serve HTTPS")
+    serve.add_argument("--tls-port", type=int, help="HTTPS port (default 8443; 0 picks one)")
+    serve.add_argument("--tls-cert", type=Path, help="PEM certificate (default: self-signed)")
+    serve.add_argument("--tls-key", type=Path, help="PEM private key for --tls-cert")
+    serve.add_argument("--metrics-port", type=int, help="serve /metrics and /health/* here")
+    serve.add_argument("--data-dir", type=Path, help="embedded B2 data and the TLS certificate")
+    serve.add_argument("--region", help="the S3 region clients sign for (default us-east-1)")
+    serve.add_argument(
+        "--base-domain",
+        dest="base_domains",
+        action="append",
+        help="virtual-host style base domain (repeatable)",
+    )
+    serve.add_argument("--log-level", help="DEBUG, INFO (default), WARNING, ERROR")
+
+
+_SERVE_FLAGS = (
+    "host",
+    "port",
+    "tls",
+    "tls_port",
+    "tls_cert",
+    "tls_key",
+    "metrics_port",
+    "data_dir",
+    "region",
+    "base_domains",
+    "log_level",
+)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from gateway.serve import run
+
+    flags = {name: getattr(args, name) for name in _SERVE_FLAGS if getattr(args, name) is not None}
+    if "base_domains" in flags:
+        flags["base_domains"] = tuple(flags["base_domains"])
+    return run(args.config, flags)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -67,6 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             absolute_minimum_part_size=args.absolute_minimum_part_size,
             recommended_part_size=args.recommended_part_size,
         )
+    if args.command == "serve":
+        return _serve(args)
     raise AssertionError(f"unhandled command {args.command}")
 
 

@@ -154,3 +154,96 @@ def _add(identities: dict[str, Identity], identity: Identity, where: str) -> Non
     if identity.access_key_id in identities:
         raise ConfigError(f"{where}: access key id {identity.access_key_id!r} is defined twice")
     identities[identity.access_key_id] = identity
+
+
+# --- serve settings ---------------------------------------------------------------------------
+
+DEFAULT_REALM = "https://api.backblazeb2.com"
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """How ``s3-b2-gateway serve`` runs. Sources, later wins: defaults, the config file's
+    ``[server]`` table, ``GATEWAY_*`` environment variables (and ``B2_ENVIRONMENT``), flags."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    tls: bool = False  # also serve HTTPS on tls_port
+    tls_port: int = 8443
+    tls_cert: Path | None = None  # None with tls: a self-signed certificate in data_dir
+    tls_key: Path | None = None
+    metrics_port: int | None = None  # None: no metrics/health listener
+    data_dir: Path = Path("s3-b2-gateway-data")
+    region: str = "us-east-1"
+    base_domains: tuple[str, ...] = ()  # virtual-host style: <bucket>.<base domain>
+    realm_url: str = DEFAULT_REALM
+    put_buffer_bytes: int = 8 * 1024 * 1024
+    log_level: str = "INFO"
+
+
+_SERVE_ENV: Mapping[str, str] = {
+    "GATEWAY_HOST": "host",
+    "GATEWAY_PORT": "port",
+    "GATEWAY_TLS": "tls",
+    "GATEWAY_TLS_PORT": "tls_port",
+    "GATEWAY_TLS_CERT": "tls_cert",
+    "GATEWAY_TLS_KEY": "tls_key",
+    "GATEWAY_METRICS_PORT": "metrics_port",
+    "GATEWAY_DATA_DIR": "data_dir",
+    "GATEWAY_REGION": "region",
+    "GATEWAY_BASE_DOMAINS": "base_domains",
+    "B2_ENVIRONMENT": "realm_url",
+    "GATEWAY_PUT_BUFFER_BYTES": "put_buffer_bytes",
+    "GATEWAY_LOG_LEVEL": "log_level",
+}
+
+
+def _serve_value(name: str, value: object, where: str) -> object:
+    """Convert one setting from TOML or environment text to its field's type."""
+    try:
+        if name in ("port", "tls_port", "metrics_port", "put_buffer_bytes"):
+            number = int(value) if isinstance(value, int | str) else -1
+            if number >= 0:
+                return number
+        if name == "tls":
+            if isinstance(value, bool):
+                return value
+            return str(value).strip().lower() in ("1", "true", "yes", "on")
+        if name in ("tls_cert", "tls_key", "data_dir"):
+            return Path(str(value))
+        if name == "base_domains":
+            items = value if isinstance(value, list) else str(value).split(",")
+            return tuple(str(d).strip() for d in items if str(d).strip())
+        if isinstance(value, str) and value:
+            return value
+    except ValueError:
+        pass
+    raise ConfigError(f"{where}: invalid value {value!r} for {name}")
+
+
+def load_serve_settings(
+    path: Path | None, environ: Mapping[str, str], flags: Mapping[str, object]
+) -> ServeSettings:
+    """``flags`` holds only the options given on the command line (already typed)."""
+    values: dict[str, object] = {}
+    if path is not None:
+        try:
+            document = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{path}: {exc}") from exc
+        table = document.get("server", {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: [server] must be a table")
+        known = ServeSettings.__dataclass_fields__
+        for name, value in table.items():
+            if name not in known:
+                raise ConfigError(f"{path}: [server] has no setting {name!r}")
+            values[name] = _serve_value(name, value, f"{path}: [server]")
+    for variable, name in _SERVE_ENV.items():
+        if environ.get(variable):
+            values[name] = _serve_value(name, environ[variable], f"environment: {variable}")
+    values.update(flags)
+    settings = ServeSettings(**values)  # type: ignore[arg-type]
+    if (settings.tls_cert is None) != (settings.tls_key is None):
+        raise ConfigError("tls_cert and tls_key go together")
+    return settings
