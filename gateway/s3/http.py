@@ -66,11 +66,8 @@ class S3Frontend:
         try:
             s3_request = request.get(_ACCEPTED) or self._accept(request, ids)
             response = await self._handler_for(s3_request.op)(s3_request)
-        except errors.S3Error as error:
-            return _error_response(request, error, ids)
-        except Exception:
-            log.exception("unexpected error in %s %s", request.method, request.raw_path)
-            return _error_response(request, errors.InternalError(), ids)
+        except Exception as exc:  # every failure must become S3 error XML
+            return _failure(request, exc, ids)
         return await _send(request, response, ids)
 
     async def expect(self, request: web.Request) -> web.StreamResponse | None:
@@ -81,8 +78,12 @@ class S3Frontend:
         ids = request[_IDS] = self._new_ids()
         try:
             request[_ACCEPTED] = self._accept(request, ids)
-        except errors.S3Error as error:
-            return _error_response(request, error, ids)
+        except Exception as exc:  # every failure must become S3 error XML
+            refusal = _failure(request, exc, ids)
+            # The client will not send the body it announced: the connection cannot carry
+            # another request (its next bytes would be read as this body), so close it.
+            refusal.force_close()
+            return refusal
         await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
         return None
 
@@ -163,6 +164,14 @@ async def _send(
         await stream.write(data)
     await stream.write_eof()
     return stream
+
+
+def _failure(request: web.Request, exc: Exception, ids: Mapping[str, str]) -> web.Response:
+    """An S3 error as itself; anything else is logged (with its traceback) as InternalError."""
+    if not isinstance(exc, errors.S3Error):
+        log.error("unexpected error in %s %s", request.method, request.raw_path, exc_info=exc)
+        exc = errors.InternalError()
+    return _error_response(request, exc, ids)
 
 
 def _error_response(

@@ -91,6 +91,8 @@ async def test_expect_100_continue_refuses_a_bad_signature_before_the_body_is_se
     response = await send_raw(url, head + b"\r\n\r\n")  # headers only: no body follows
     assert response.status == 403
     assert b"<Code>SignatureDoesNotMatch</Code>" in response.body
+    # The announced body never comes, so the connection must not carry another request.
+    assert response.headers["connection"] == "close"
 
 
 async def test_expect_100_continue_invites_the_body_once_authenticated(
