@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import quote
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gateway.s3 import errors
+from gateway.s3.messages import Headers
+from gateway.s3.operations import KEYWORDS, parse_route
 from gateway.s3.sigv4 import Payload, SignedRequest, SigV4Verifier
 from tests.unit.s3.conftest import AKID, CREDENTIALS, REGION, fixed_clock
 from tests.unit.s3.signing import botocore_signed, now
@@ -303,3 +308,40 @@ def test_signing_key_cache_returns_the_same_key() -> None:
 
     scope = canonical.Scope("20261123", REGION, "s3")
     assert canonical.signing_key("secret", scope) is canonical.signing_key("secret", scope)
+
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    key=_TEXT,
+    params=st.dictionaries(
+        _TEXT, st.text(st.characters(blacklist_categories=("Cs",)), max_size=20), max_size=4
+    ),
+)
+def test_any_key_and_query_signed_by_botocore_verifies_and_routes_back(
+    key: str, params: dict[str, str]
+) -> None:
+    params = {name: value for name, value in params.items() if name.lower() not in _RESERVED}
+    query = "&".join(f"{quote(n, safe='-_.~')}={quote(v, safe='-_.~')}" for n, v in params.items())
+    url = f"http://127.0.0.1:9000/bkt/{quote(key, safe='/~')}" + (f"?{query}" if query else "")
+    request = botocore_signed("GET", url)
+    assert SigV4Verifier(CREDENTIALS, region=REGION).verify(request).access_key_id == AKID
+    route = parse_route(
+        "GET", "127.0.0.1:9000", request.raw_path, request.raw_query, Headers(), base_domains=()
+    )
+    assert route.key == key
+    assert dict(route.params) == params
+
+
+# Query names that select another operation or another auth mechanism.
+_RESERVED = {k.lower() for k in KEYWORDS} | {
+    "x-amz-algorithm",
+    "awsaccesskeyid",
+    "signature",
+    "list-type",
+    "id",
+    "annotationname",
+    "partnumber",
+}
