@@ -168,17 +168,20 @@ def parse_authorization(value: str) -> AuthorizationHeader:
 
 def _parse_credential(value: str, error: type[errors.S3Error]) -> tuple[str, Scope]:
     pieces = value.split("/")
-    prefix = (
-        "Error parsing the X-Amz-Credential parameter; "
-        if error is errors.AuthorizationQueryParametersError
-        else "The authorization header is malformed; "
-    )
+    prefix = _message_prefix(error)
     if len(pieces) != 5 or not all(pieces):
         raise error(
             prefix + 'the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/'
             'SERVICE/aws4_request".'
         )
     return pieces[0], Scope(*pieces[1:])
+
+
+def _message_prefix(error: type[errors.S3Error]) -> str:
+    """S3 words credential errors after where the credential came from."""
+    if error is errors.AuthorizationQueryParametersError:
+        return "Error parsing the X-Amz-Credential parameter; "
+    return "The authorization header is malformed; "
 
 
 class SigV4Verifier:
@@ -311,11 +314,7 @@ class SigV4Verifier:
     # --- shared steps -------------------------------------------------------------------------
 
     def _check_scope(self, scope: Scope, error: type[errors.S3Error]) -> None:
-        prefix = (
-            "Error parsing the X-Amz-Credential parameter; "
-            if error is errors.AuthorizationQueryParametersError
-            else "The authorization header is malformed; "
-        )
+        prefix = _message_prefix(error)
         if scope.region != self._region:
             raise error(
                 f"{prefix}the region '{scope.region}' is wrong; expecting '{self._region}'",
