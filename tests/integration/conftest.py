@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import boto3
 import pytest
 from botocore.config import Config
@@ -40,9 +41,7 @@ class Stack:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
-        self.emulator: RunningEmulator = self.call(
-            start_emulator(EmulatorSettings(faults=True))
-        )
+        self.emulator: RunningEmulator = self.call(start_emulator(EmulatorSettings(faults=True)))
         key = B2Key(self.emulator.key_id, self.emulator.key)
         self.credentials = CredentialStore(
             {
@@ -93,6 +92,17 @@ class Stack:
         result: list[Version] = self.call(collect())
         return result
 
+    def inject(self, endpoint: str, status: int, code: str, **fault: Any) -> None:
+        """Queue a B2 error for the next call(s) of ``endpoint`` (the emulator's fault surface)."""
+
+        async def post() -> None:
+            async with aiohttp.ClientSession() as session:
+                body = {"endpoint": endpoint, "status": status, "code": code, **fault}
+                async with session.post(f"{self.emulator.url}/_emulator/faults", json=body) as r:
+                    assert r.status == 200, await r.text()
+
+        self.call(post())
+
     def stop(self) -> None:
         self.call(self.b2.close())
         self.call(self.gateway.close())
@@ -134,7 +144,8 @@ def s3_factory(stack: Stack) -> Iterator[S3Factory]:
         **config: Any,
     ) -> Any:
         gateway = stack.gateway
-        assert gateway.https_url is not None and gateway.ca_bundle is not None
+        assert gateway.https_url is not None
+        assert gateway.ca_bundle is not None
         client = boto3.client(
             "s3",
             endpoint_url=gateway.https_url if https else gateway.http_url,
