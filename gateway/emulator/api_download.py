@@ -77,14 +77,17 @@ def _requested_overrides(call: Call) -> dict[str, str]:
     return {p: v for p in OVERRIDES if (v := call.params.str_or_none(p)) is not None}
 
 
-def authorize_download(call: Call, bucket: Bucket, name: str, *, by_name: bool) -> None:
-    """Public buckets need nothing; otherwise an account token or a download authorization."""
+def authorize_download(call: Call, bucket: Bucket, name: str, *, by_name: bool) -> frozenset[str]:
+    """Public buckets need nothing; otherwise an account token or a download authorization.
+
+    Returns the reader's capabilities (none for anonymous or download-authorization readers).
+    """
     token = call.token()
     overrides = _requested_overrides(call)
     if token is None and bucket.bucket_type == "allPublic":
         if overrides:
             raise unauthorized("b2* query overrides need an authorization token")
-        return
+        return frozenset()
     grant = call.state.tokens.download(token) if (token and by_name) else None
     if grant is not None:
         if grant.bucket_id != bucket.bucket_id or not name.startswith(grant.prefix):
@@ -92,10 +95,11 @@ def authorize_download(call: Call, bucket: Bucket, name: str, *, by_name: bool) 
         for param, value in grant.overrides.items():
             if overrides.get(param) != value:
                 raise unauthorized(f"{param} must repeat the value it was authorized with")
-        return
+        return frozenset()
     account = call.account("readFiles")
     account.require_bucket(bucket.bucket_id)
     account.require_name(name)
+    return frozenset(account.key.capabilities)
 
 
 def file_name_from_path(raw_path: str) -> tuple[str, str]:
@@ -112,11 +116,11 @@ async def download_by_name(call: Call) -> web.StreamResponse:
     bucket = await call.state.store.meta(lambda db: db.get_bucket_by_name(bucket_name))
     if bucket is None:
         raise not_found(f"Bucket not found: {bucket_name}")
-    authorize_download(call, bucket, name, by_name=True)
+    reader = authorize_download(call, bucket, name, by_name=True)
     version = await call.state.store.meta(lambda db: db.newest_version(bucket.bucket_id, name))
     if version is None or version.action != "upload":
         raise not_found(f"File not present: {name}")
-    return await stream_version(call, version, bucket)
+    return await stream_version(call, version, bucket, reader)
 
 
 async def download_by_id(call: Call) -> web.StreamResponse:
@@ -125,15 +129,17 @@ async def download_by_id(call: Call) -> web.StreamResponse:
     if version is None or version.action != "upload":
         raise not_found(f"File not present: {file_id}")
     bucket = await call.state.bucket(version.bucket_id)
-    authorize_download(call, bucket, version.name, by_name=False)
-    return await stream_version(call, version, bucket)
+    reader = authorize_download(call, bucket, version.name, by_name=False)
+    return await stream_version(call, version, bucket, reader)
 
 
-async def stream_version(call: Call, version: FileVersion, bucket: Bucket) -> web.StreamResponse:
+async def stream_version(
+    call: Call, version: FileVersion, bucket: Bucket, reader: frozenset[str]
+) -> web.StreamResponse:
     byte_range = parse_range(call.request.headers.get("Range"), version.content_length)
     response = web.StreamResponse(status=200 if byte_range is None else 206)
     response.headers.update(_download_headers(version, call))
-    response.headers.update(lock_download_headers(bucket, version))
+    response.headers.update(lock_download_headers(bucket, version, reader))
     start, length = 0, version.content_length
     if byte_range is not None:
         start, length = byte_range.start, byte_range.length

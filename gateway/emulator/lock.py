@@ -101,15 +101,27 @@ def check_deletable(version: FileVersion, now_ms: int, *, bypass: bool) -> None:
         raise B2Error(401, "unauthorized", f"file is under {mode} retention")
 
 
-def download_headers(bucket: Bucket, version: FileVersion) -> dict[str, str]:
+def download_headers(
+    bucket: Bucket, version: FileVersion, reader: frozenset[str]
+) -> dict[str, str]:
+    """Lock headers of a download; what the reader may not read is named, not shown."""
     if not bucket.file_lock_enabled:
         return {}
-    headers = {"X-Bz-File-Legal-Hold": version.legal_hold or "off"}
-    if version.retention is not None:
+    headers: dict[str, str] = {}
+    hidden: list[str] = []
+    if "readFileRetentions" not in reader:
+        hidden += ["X-Bz-File-Retention-Mode", "X-Bz-File-Retention-Retain-Until-Timestamp"]
+    elif version.retention is not None:
         headers["X-Bz-File-Retention-Mode"] = str(version.retention["mode"])
         headers["X-Bz-File-Retention-Retain-Until-Timestamp"] = str(
             version.retention["retainUntilTimestamp"]
         )
+    if "readFileLegalHolds" not in reader:
+        hidden.append("X-Bz-File-Legal-Hold")
+    else:
+        headers["X-Bz-File-Legal-Hold"] = version.legal_hold or "off"
+    if hidden:
+        headers["X-Bz-Client-Unauthorized-To-Read"] = ",".join(hidden)
     return headers
 
 

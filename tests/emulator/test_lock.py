@@ -111,3 +111,21 @@ async def test_retention_in_the_past_is_refused(b2: B2Raw, locked: Any) -> None:
          "fileRetention": {"mode": "governance", "retainUntilTimestamp": 1000}},
     )  # fmt: skip
     assert (reply.status, reply.code) == (400, "bad_request")
+
+
+async def test_download_names_lock_headers_the_reader_may_not_see(b2: B2Raw, locked: Any) -> None:
+    await b2.uploaded(locked["bucketId"], "held", headers={"X-Bz-File-Legal-Hold": "on"})
+    token = (
+        await b2.ok(
+            "b2_get_download_authorization",
+            {"bucketId": locked["bucketId"], "fileNamePrefix": "", "validDurationInSeconds": 60},
+        )
+    )["authorizationToken"]
+    shared = await b2.download_by_name(
+        "locked-bucket", "held", auth=False, params={"Authorization": token}
+    )
+    assert "X-Bz-File-Legal-Hold" not in shared.headers
+    assert "X-Bz-File-Legal-Hold" in shared.headers["X-Bz-Client-Unauthorized-To-Read"].split(",")
+    owner = await b2.download_by_name("locked-bucket", "held")
+    assert owner.headers["X-Bz-File-Legal-Hold"] == "on"
+    assert "X-Bz-Client-Unauthorized-To-Read" not in owner.headers
