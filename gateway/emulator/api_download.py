@@ -10,7 +10,7 @@ from gateway.emulator.auth import DownloadGrant
 from gateway.emulator.content import parse_range, read_segments, slice_segments
 from gateway.emulator.errors import bad_request, not_found, unauthorized
 from gateway.emulator.lock import download_headers as lock_download_headers
-from gateway.emulator.models import Bucket, FileVersion
+from gateway.emulator.models import Bucket, FileVersion, Segment
 from gateway.emulator.receive import ConnectionDroppedError
 from gateway.emulator.rules import B2_HEADER_INFOS, b2_quote, b2_unquote
 from gateway.emulator.state import Call
@@ -151,15 +151,24 @@ async def stream_version(
     if call.request.method == "HEAD":
         return response
     drop_after = length // 2 if call.drops("mid_body") else None
-    sent = 0
     segments = await call.state.store.meta(lambda db: db.segments(version.file_id))
-    async for chunk in read_segments(
-        call.state.store.blobs, slice_segments(segments, start, length)
-    ):
+    try:
+        await _send(response, call, slice_segments(segments, start, length), drop_after)
+    except Exception:
+        if call.request.transport is not None:
+            call.request.transport.abort()  # headers are out: only a cut tells the client
+        raise
+    return response
+
+
+async def _send(
+    response: web.StreamResponse, call: Call, segments: list[Segment], drop_after: int | None
+) -> None:
+    sent = 0
+    async for chunk in read_segments(call.state.store.blobs, segments):
         if drop_after is not None and sent + len(chunk) > drop_after:
             await response.write(chunk[: drop_after - sent])
             raise ConnectionDroppedError
         await response.write(chunk)
         sent += len(chunk)
     await response.write_eof()
-    return response

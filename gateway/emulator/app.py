@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -23,10 +24,12 @@ from gateway.emulator import (
 )
 from gateway.emulator.control import routes as control_routes
 from gateway.emulator.errors import B2Error, not_found
+from gateway.emulator.faults import Fault
 from gateway.emulator.params import Params
 from gateway.emulator.receive import ConnectionDroppedError
 from gateway.emulator.state import FAULT_KEY, STATE_KEY, TEST_MODE_HEADER, Call, EmulatorState
 
+logger = logging.getLogger(__name__)
 Handler = Callable[[Call], Awaitable[dict[str, Any] | web.StreamResponse]]
 API_VERSIONS = {"v1": 1, "v2": 2, "v3": 3, "v4": 4}
 NO_CACHE = "max-age=0, no-cache, no-store"
@@ -97,6 +100,21 @@ def _drop(request: web.Request) -> web.Response:
     return web.Response(status=499)
 
 
+async def _injected_failure(
+    request: web.Request, state: EmulatorState, endpoint: str | None, fault: Fault | None
+) -> None:
+    """Apply a queued fault's delay and error, then any X-Bz-Test-Mode error (raised)."""
+    if fault is not None:
+        if fault.delay:
+            await asyncio.sleep(fault.delay)
+        if (error := fault.error()) is not None:
+            raise error
+        request[FAULT_KEY] = fault
+    mode = request.headers.get(TEST_MODE_HEADER)
+    if endpoint and (error := state.faults.test_mode_error(endpoint, mode)):
+        raise error
+
+
 @web.middleware
 async def funnel(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -104,29 +122,25 @@ async def funnel(
     state = request.app[STATE_KEY]
     endpoint = endpoint_of(request)
     fault = state.faults.take(endpoint) if endpoint and endpoint.startswith("b2_") else None
-    retry_after = None
+    dropping = fault is not None and fault.drop == "before_response"
     try:
-        if fault is not None:
-            retry_after = fault.retry_after
-            if fault.delay:
-                await asyncio.sleep(fault.delay)
-            if (error := fault.error()) is not None:
-                raise error
-            if fault.drop == "before_response" and endpoint in DOWNLOADS:
-                return _drop(request)
-            request[FAULT_KEY] = fault
-        if endpoint and (
-            error := state.faults.test_mode_error(endpoint, request.headers.get(TEST_MODE_HEADER))
-        ):
-            raise error
+        await _injected_failure(request, state, endpoint, fault)
+        if dropping and endpoint in DOWNLOADS:
+            return _drop(request)
         response = await handler(request)
     except B2Error as error:
         response = error_response(request, error)
-        if retry_after is not None:
-            response.headers["Retry-After"] = str(int(retry_after))
+        if fault is not None and fault.retry_after is not None:
+            response.headers["Retry-After"] = str(int(fault.retry_after))
     except ConnectionDroppedError:
         return _drop(request)
-    if fault is not None and fault.drop == "before_response":
+    except Exception:
+        if request.transport is None or request.transport.is_closing():
+            raise  # the answer was under way; the connection is gone with it
+        # Like B2, answer an internal failure with a JSON 500 (clients retry those).
+        logger.exception("internal error in %s", endpoint)
+        response = error_response(request, B2Error(500, "internal_error", "internal error"))
+    if dropping:
         return _drop(request)
     if not response.prepared:
         response.headers.setdefault("Cache-Control", NO_CACHE)

@@ -176,3 +176,18 @@ async def test_slow_upload_counter_visible_while_in_flight(b2: B2Raw, bucket: An
     release.set()
     assert (await task).status == 200
     assert (await b2.download_by_name(bucket["bucketName"], "slow")).body == data
+
+
+async def test_internal_failure_is_a_json_500_or_a_cut_stream(b2: B2Raw, bucket: Any) -> None:
+    """A lost blob (disk trouble): JSON calls answer 500 internal_error, downloads are cut."""
+    source = await b2.uploaded(bucket["bucketId"], "lost", b"x" * 100_000)
+    state = b2.emulator.state
+    segments = await state.store.meta(lambda db: db.segments(source["fileId"]))
+    state.store.blobs.path(segments[0].blob).unlink()
+    reply = await b2.call(
+        "b2_copy_file", {"sourceFileId": source["fileId"], "fileName": "c", "range": "bytes=0-9"}
+    )
+    assert reply.status == 500
+    assert reply.json() == {"status": 500, "code": "internal_error", "message": "internal error"}
+    with pytest.raises(aiohttp.ClientPayloadError):
+        await b2.download_by_name(bucket["bucketName"], "lost")
