@@ -47,6 +47,11 @@ def _build_parser() -> argparse.ArgumentParser:
     emulator.add_argument(
         "--recommended-part-size", type=int, default=100_000_000, help="advertised part size"
     )
+    emulator.add_argument(
+        "--encrypt-by-default",
+        action="store_true",
+        help="new buckets default to SSE-B2 (B2's announced default from 2026-09-14)",
+    )
     _add_serve(commands)
     return parser
 
@@ -119,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             in_memory=args.in_memory,
             absolute_minimum_part_size=args.absolute_minimum_part_size,
             recommended_part_size=args.recommended_part_size,
+            encrypt_by_default=args.encrypt_by_default,
         )
     if args.command == "serve":
         return _serve(args)

@@ -59,6 +59,8 @@ async def create_bucket(call: Call) -> JsonDict:
         name=name,
         bucket_type=_bucket_type(call.params.text("bucketType")),
     )
+    if call.state.settings.encrypt_by_default:
+        bucket = replace(bucket, sse_mode="SSE-B2")
     bucket = _apply_common(bucket, call.params)
     if call.params.bool_or_none("fileLockEnabled"):
         grant.require("writeBucketRetentions")

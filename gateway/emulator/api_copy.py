@@ -12,7 +12,12 @@ from gateway.emulator.content import parse_range, read_segments, slice_segments
 from gateway.emulator.errors import B2Error, bad_request, not_found
 from gateway.emulator.models import FileVersion, Segment, minter
 from gateway.emulator.receive import Received
-from gateway.emulator.rules import MAX_SIMPLE_FILE_BYTES, check_content_type, check_file_name
+from gateway.emulator.rules import (
+    MAX_SIMPLE_FILE_BYTES,
+    check_content_type,
+    check_file_name,
+    header_budget,
+)
 from gateway.emulator.state import Call
 from gateway.emulator.views import JsonDict, file_json
 
@@ -42,7 +47,9 @@ async def _digests(blobs: BlobStore, segments: list[Segment]) -> tuple[str, str]
     return sha1.hexdigest(), md5.hexdigest()
 
 
-def _metadata(call: Call, source: FileVersion, name: str) -> tuple[str, dict[str, str]]:
+def _metadata(
+    call: Call, source: FileVersion, name: str, budget_bytes: int
+) -> tuple[str, dict[str, str]]:
     directive = call.params.str_or_none("metadataDirective") or "COPY"
     if directive == "COPY":
         if call.params.has("contentType") or call.params.has("fileInfo"):
@@ -51,7 +58,7 @@ def _metadata(call: Call, source: FileVersion, name: str) -> tuple[str, dict[str
     if directive != "REPLACE":
         raise bad_request(f"Invalid metadataDirective: {directive}")
     content_type = check_content_type(call.params.text("contentType"), name)
-    return content_type, request_file_info(call.params, name)
+    return content_type, request_file_info(call.params, name, budget_bytes)
 
 
 def _destination_sse(call: Call, default: str | None) -> str | None:
@@ -73,7 +80,9 @@ async def copy_file(call: Call) -> JsonDict:
     length = sum(s.length for s in segments)
     if length > MAX_SIMPLE_FILE_BYTES:
         raise B2Error(400, "source_too_large", f"Copy source too big: {length}")
-    content_type, info = _metadata(call, source, name)
+    sse_mode = _destination_sse(call, bucket.sse_mode)
+    budget = header_budget(sse_mode, bucket.file_lock_enabled)
+    content_type, info = _metadata(call, source, name, budget)
     whole = length == source.content_length
     sha1, md5 = (
         (source.sha1, source.md5) if whole else await _digests(call.state.store.blobs, segments)
@@ -89,7 +98,7 @@ async def copy_file(call: Call) -> JsonDict:
         sha1=sha1,
         md5=md5,
         info=info,
-        sse_mode=_destination_sse(call, bucket.sse_mode),
+        sse_mode=sse_mode,
     )
     mint = minter(call.state.rng, draft)
     copied = await call.state.store.meta(lambda db: db.add_version(mint, segments))

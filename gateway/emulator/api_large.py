@@ -23,6 +23,7 @@ from gateway.emulator.rules import (
     check_file_info,
     check_file_name,
     check_max_count,
+    header_budget,
 )
 from gateway.emulator.state import Call
 from gateway.emulator.views import JsonDict, file_json, part_json
@@ -45,11 +46,11 @@ def _request_sse(params: Params, default: str | None) -> str | None:
     return "SSE-B2" if setting.get("mode") == "SSE-B2" else None
 
 
-def request_file_info(params: Params, name: str) -> dict[str, str]:
+def request_file_info(params: Params, name: str, budget_bytes: int) -> dict[str, str]:
     info = params.dict_or_none("fileInfo") or {}
     if not all(isinstance(v, str) for v in info.values()):
         raise bad_request("fileInfo values must be strings")
-    return check_file_info({str(k).lower(): v for k, v in info.items()}, name)
+    return check_file_info({str(k).lower(): v for k, v in info.items()}, name, budget_bytes)
 
 
 async def started_file(call: Call, grant: AccountGrant, file_id: str) -> FileVersion:
@@ -70,8 +71,8 @@ async def start_large_file(call: Call) -> JsonDict:
     name = check_file_name(call.params.text("fileName"))
     grant.require_name(name)
     content_type = check_content_type(call.params.text("contentType"), name)
-    info = request_file_info(call.params, name)
     sse_mode = _request_sse(call.params, bucket.sse_mode)
+    info = request_file_info(call.params, name, header_budget(sse_mode, bucket.file_lock_enabled))
     now = call.state.now_ms()
     requested = (
         parse_retention(call.params.dict_or_none("fileRetention"), now),

@@ -16,6 +16,7 @@ from gateway.emulator.rules import (
     check_content_type,
     check_file_info,
     check_file_name,
+    header_budget,
 )
 from gateway.emulator.state import Call
 from gateway.emulator.views import JsonDict, file_json
@@ -110,8 +111,9 @@ async def _store_upload(call: Call, bucket_id: str, key: AppKey) -> JsonDict:
         if forbidden in headers:
             raise bad_request(f"Header not allowed on upload: {forbidden}")
     content_type = check_content_type(headers.get("Content-Type"), name)
-    info = check_file_info(upload_infos(headers), name)
     sse_mode = upload_sse_mode(headers, bucket)
+    budget = header_budget(sse_mode, bucket.file_lock_enabled)
+    info = check_file_info(upload_infos(headers), name, budget)
     retention, legal_hold = from_headers(headers, call.state.now_ms())
     check_new_file_lock(bucket, key.capabilities, (retention, legal_hold))
     custom_ts = _custom_upload_timestamp(call)

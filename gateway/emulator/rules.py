@@ -19,6 +19,7 @@ MAX_SEGMENT_BYTES = 250
 MAX_INFO_ENTRIES = 10
 MAX_INFO_KEY_BYTES = 50
 HEADER_BUDGET_BYTES = 7000
+SMALL_HEADER_BUDGET_BYTES = 2048  # files with SSE, or in Object Lock buckets
 MAX_SIMPLE_FILE_BYTES = 5_000_000_000
 
 # B2's "minimally safe" set, used when the emulator itself percent-encodes (headers out).
@@ -91,7 +92,14 @@ def check_content_type(content_type: str | None, file_name: str) -> str:
     return content_type
 
 
-def check_file_info(info: Mapping[str, str], file_name: str) -> dict[str, str]:
+def header_budget(sse_mode: str | None, file_lock_enabled: bool) -> int:
+    """Bytes the name and file info may take: less for encrypted or lockable files."""
+    return SMALL_HEADER_BUDGET_BYTES if sse_mode or file_lock_enabled else HEADER_BUDGET_BYTES
+
+
+def check_file_info(
+    info: Mapping[str, str], file_name: str, budget_bytes: int = HEADER_BUDGET_BYTES
+) -> dict[str, str]:
     """Validate custom file info; keys arrive lower-cased; returns a sorted copy."""
     if len(info) > MAX_INFO_ENTRIES:
         raise bad_request(f"Too many file info entries: at most {MAX_INFO_ENTRIES} are allowed")
@@ -99,8 +107,8 @@ def check_file_info(info: Mapping[str, str], file_name: str) -> dict[str, str]:
         _check_info_entry(key, value)
     budget = len(f"X-Bz-File-Name: {b2_quote(file_name)}\r\n")
     budget += sum(len(f"X-Bz-Info-{k}: {b2_quote(v)}\r\n") for k, v in info.items())
-    if budget > HEADER_BUDGET_BYTES:
-        raise bad_request(f"File name and file info must fit in {HEADER_BUDGET_BYTES} bytes")
+    if budget > budget_bytes:
+        raise bad_request(f"File name and file info must fit in {budget_bytes} bytes")
     return dict(sorted(info.items()))
 
 

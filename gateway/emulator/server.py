@@ -122,6 +122,7 @@ def run_from_cli(
     in_memory: bool = False,
     absolute_minimum_part_size: int = 5_000_000,
     recommended_part_size: int = 100_000_000,
+    encrypt_by_default: bool = False,
 ) -> int:
     settings = EmulatorSettings(
         host=host,
@@ -131,6 +132,7 @@ def run_from_cli(
         token_ttl_seconds=token_ttl,
         absolute_minimum_part_size=absolute_minimum_part_size,
         recommended_part_size=recommended_part_size,
+        encrypt_by_default=encrypt_by_default,
     )
     asyncio.run(_serve(settings))
     return 0

@@ -301,3 +301,30 @@ async def test_upload_aborted_by_the_client_stores_nothing(b2: B2Raw, bucket: An
     await eventually(released)
     names = await b2.ok("b2_list_file_versions", {"bucketId": bucket["bucketId"]})
     assert [f["fileName"] for f in names["files"]] == ["after"]
+
+
+async def test_encrypted_files_get_the_small_info_budget(b2: B2Raw, bucket: Any) -> None:
+    info = {"X-Bz-Info-big": "v" * 2100}
+    assert (await b2.upload(bucket["bucketId"], "plain", headers=info)).status == 200
+    encrypted = await b2.upload(
+        bucket["bucketId"], "sse", headers={**info, "X-Bz-Server-Side-Encryption": "AES256"}
+    )
+    assert (encrypted.status, encrypted.code) == (400, "bad_request")
+    assert "2048" in encrypted.json()["message"]
+
+
+async def test_encrypt_by_default_buckets(emulator_factory: Any, http: Any) -> None:
+    b2 = B2Raw(http, await emulator_factory(encrypt_by_default=True))
+    await b2.authorize()
+    bucket = await b2.create_bucket()
+    assert bucket["defaultServerSideEncryption"]["value"]["mode"] == "SSE-B2"
+    file = await b2.uploaded(bucket["bucketId"], "f")
+    assert file["serverSideEncryption"] == {"algorithm": "AES256", "mode": "SSE-B2"}
+    download = await b2.download_by_name(bucket["bucketName"], "f")
+    assert download.headers["X-Bz-Server-Side-Encryption"] == "AES256"
+    opted_out = await b2.ok(
+        "b2_create_bucket",
+        {"accountId": b2.account_id, "bucketName": "plain-bucket", "bucketType": "allPrivate",
+         "defaultServerSideEncryption": {"mode": "none"}},
+    )  # fmt: skip
+    assert opted_out["defaultServerSideEncryption"]["value"]["mode"] is None
