@@ -41,7 +41,9 @@ class Stack:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
-        self.emulator: RunningEmulator = self.call(start_emulator(EmulatorSettings(faults=True)))
+        self.emulator: RunningEmulator = self.call(
+            start_emulator(EmulatorSettings(faults=True, max_buckets=100_000))
+        )
         key = B2Key(self.emulator.key_id, self.emulator.key)
         self.credentials = CredentialStore(
             {
@@ -92,7 +94,7 @@ class Stack:
         result: list[Version] = self.call(collect())
         return result
 
-    def inject(self, endpoint: str, status: int, code: str, **fault: Any) -> None:
+    def inject(self, endpoint: str, status: int | None, code: str, **fault: Any) -> None:
         """Queue a B2 error for the next call(s) of ``endpoint`` (the emulator's fault surface)."""
 
         async def post() -> None:
@@ -107,9 +109,20 @@ class Stack:
         self.call(self.b2.close())
         self.call(self.gateway.close())
         self.call(self.emulator.close())
+        self.call(_cancel_leftovers())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=30)
         self._loop.close()
+
+
+async def _cancel_leftovers() -> None:
+    """Connection handlers of clients that never said goodbye: cancel them before the loop
+    stops, so nothing is destroyed while pending."""
+    current = asyncio.current_task()
+    leftovers = [task for task in asyncio.all_tasks() if task is not current]
+    for task in leftovers:
+        task.cancel()
+    await asyncio.gather(*leftovers, return_exceptions=True)
 
 
 @pytest.fixture(scope="package")
@@ -155,7 +168,7 @@ def s3_factory(stack: Stack) -> Iterator[S3Factory]:
             verify=str(gateway.ca_bundle) if https else None,
             config=Config(
                 s3={"addressing_style": "path"},
-                retries={"max_attempts": 1, "mode": "standard"},
+                retries={"total_max_attempts": 1, "mode": "standard"},
                 request_checksum_calculation=checksums,
                 response_checksum_validation=checksums,
                 **config,
