@@ -16,7 +16,7 @@ from gateway.b2.errors import B2Error
 from gateway.s3 import errors
 from gateway.s3.messages import Handler, S3Request, S3Response
 from gateway.s3.operations import Op
-from gateway.translate import buckets, objects, objects_put
+from gateway.translate import buckets, list_objects, objects, objects_put
 from gateway.translate.context import Context
 from gateway.translate.errors import Target, s3_error
 
@@ -40,6 +40,8 @@ def implemented(now_millis: Callable[[], int] = _now_millis) -> Mapping[Op, Cont
         Op.HeadBucket: buckets.head_bucket,
         Op.GetBucketLocation: buckets.get_bucket_location,
         Op.GetBucketVersioning: buckets.get_bucket_versioning,
+        Op.ListObjects: list_objects.list_objects,
+        Op.ListObjectsV2: list_objects.list_objects_v2,
         Op.PutObject: objects_put.put_object,
         Op.GetObject: objects.get_object,
         Op.HeadObject: objects.head_object,

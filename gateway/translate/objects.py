@@ -8,7 +8,6 @@ without Content-MD5) cost one ``b2_get_file_info`` for B2's ``contentMd5``.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, suppress
 
@@ -20,6 +19,7 @@ from gateway.s3.messages import S3Request, S3Response
 from gateway.s3.operations import Op
 from gateway.translate.conditions import RangeRequest, Validators, check_preconditions, parse_range
 from gateway.translate.context import Context, require_key, resolve_bucket
+from gateway.translate.etags import fallback_etag, stored_etag
 from gateway.translate.headers import check_headers
 from gateway.translate.mapping import META_PREFIX, from_file_info, http_date, quoted_etag
 from gateway.translate.names import b2_name
@@ -36,15 +36,11 @@ RESPONSE_OVERRIDES: Mapping[str, str] = {
 
 async def etag_of(client: B2Client, file_id: str, file_info: Mapping[str, str]) -> str:
     """The object's unquoted ETag: from file info, else B2's contentMd5 (one extra call)."""
-    etag = from_file_info(file_info).gateway.etag
+    etag = stored_etag(file_info, None)
     if etag:
         return etag
     version = await client.get_file_info(file_id)
-    if version.content_md5:
-        return version.content_md5
-    # A large file written by another B2 tool: no MD5 exists anywhere. A stable, hex-shaped,
-    # per-version value keeps clients that parse ETags as hex working.
-    return hashlib.md5(file_id.encode(), usedforsecurity=False).hexdigest() + "-1"
+    return stored_etag(version.file_info, version.content_md5) or fallback_etag(file_id)
 
 
 def _object_headers(
