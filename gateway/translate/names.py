@@ -37,6 +37,8 @@ from gateway.s3.errors import KeyTooLongError
 
 RESERVED_ROOT = ".s3-b2-gateway/"  # everything the gateway keeps for itself lives below this
 ESCAPED_ROOT = RESERVED_ROOT + "e/"
+UPLOADS_ROOT = RESERVED_ROOT + "u/"  # one marker file per multipart upload in progress
+PARTS_ROOT = RESERVED_ROOT + "p/"  # the parts of those uploads, one file per part number
 
 MAX_KEY_BYTES = 1024  # S3's limit, and B2's for a whole name
 MAX_SEGMENT_BYTES = 250  # B2's limit for one '/'-separated segment
@@ -111,6 +113,36 @@ def escaped_prefix(prefix: str) -> str:
     return ESCAPED_ROOT + "/".join(_encode_segments(prefix, complete=False))
 
 
+def upload_name(key: str, upload_id: str) -> str:
+    """The marker of multipart upload ``upload_id`` of ``key``. B2 orders markers as S3 orders
+    uploads (by key, then by ``upload_id``): the key's encoded form is followed by a space,
+    which sorts below every codeword and ``/``, so a key's markers precede those of longer keys.
+    The encoding leaves one byte of room in its last segment for that space."""
+    return f"{upload_position(key)} /{upload_id}"
+
+
+def upload_position(text: str) -> str:
+    """Where markers of keys ``>= text`` start (markers of smaller keys sort below it)."""
+    return UPLOADS_ROOT + "/".join(_encode_segments(text, complete=True, room=1))
+
+
+def upload_prefix(prefix: str) -> str:
+    """The B2 prefix under which exactly the markers of keys starting with ``prefix`` lie."""
+    return UPLOADS_ROOT + "/".join(_encode_segments(prefix, complete=False, room=1))
+
+
+def upload_of(name: str) -> tuple[str, str] | None:
+    """(key, upload id) of a marker name; None for names ``upload_name`` did not produce."""
+    encoded, sep, upload_id = name.removeprefix(UPLOADS_ROOT).rpartition(" /")
+    if not name.startswith(UPLOADS_ROOT) or not sep:
+        return None
+    try:
+        key = _decode(encoded)
+    except (ValueError, KeyError):
+        return None
+    return (key, upload_id) if upload_name(key, upload_id) == name else None
+
+
 def _plain_chars(text: str) -> bool:
     return "\\" not in text and all(" " <= c != "\x7f" for c in text)
 
@@ -121,8 +153,9 @@ def _codeword(char: str) -> str:
     return _SPECIAL.get(char, char)
 
 
-def _encode_segments(key: str, *, complete: bool) -> Iterator[str]:
-    """B2 segments for ``key``; with ``complete=False`` the last segment may continue."""
+def _encode_segments(key: str, *, complete: bool, room: int = 0) -> Iterator[str]:
+    """B2 segments for ``key``; with ``complete=False`` the last segment may continue.
+    ``room`` bytes of every segment are left free (for text a caller appends)."""
     segments = key.split("/")
     last = len(segments) - 1
     for index, segment in enumerate(segments):
@@ -134,14 +167,14 @@ def _encode_segments(key: str, *, complete: bool) -> Iterator[str]:
             else:
                 yield _SEGMENT  # a prefix ending in "/": the next segment is still open
             continue
-        yield from _split_long(segment)
+        yield from _split_long(segment, MAX_SEGMENT_BYTES - room)
 
 
-def _split_long(segment: str) -> Iterator[str]:
+def _split_long(segment: str, limit: int = MAX_SEGMENT_BYTES) -> Iterator[str]:
     chunk = _SEGMENT
     for char in segment:
         # Whether to split depends only on what precedes, never on the next character.
-        if len(chunk.encode()) + _MAX_CODEWORD_BYTES > MAX_SEGMENT_BYTES:
+        if len(chunk.encode()) + _MAX_CODEWORD_BYTES > limit:
             yield chunk
             chunk = _SPLIT_LOW if char < "/" else _SPLIT_HIGH
         chunk += _codeword(char)

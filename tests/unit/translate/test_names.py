@@ -9,12 +9,17 @@ from gateway.translate.names import (
     ESCAPED_ROOT,
     MAX_SEGMENT_BYTES,
     RESERVED_ROOT,
+    UPLOADS_ROOT,
     b2_name,
     escaped_form,
     escaped_prefix,
     is_plain,
     plain_prefix,
     s3_key,
+    upload_name,
+    upload_of,
+    upload_position,
+    upload_prefix,
 )
 
 
@@ -136,3 +141,51 @@ def test_plain_prefix_selects_exactly_the_plain_keys_with_that_prefix(
     b2_prefix = plain_prefix(prefix)
     selected = b2_prefix is not None and key.startswith(b2_prefix)
     assert selected == key.startswith(prefix)
+
+
+# --- multipart upload markers ---------------------------------------------------------------------
+
+upload_ids = st.from_regex(r"[0-9]{13}-[0-9a-f]{4}", fullmatch=True)
+
+
+@settings(max_examples=300)
+@given(key=keys, upload_id=upload_ids)
+def test_upload_name_is_a_valid_b2_name_that_decodes_back(key: str, upload_id: str) -> None:
+    name = upload_name(key, upload_id)
+    assert is_valid_b2_name(name)
+    assert name.startswith(UPLOADS_ROOT)
+    assert upload_of(name) == (key, upload_id)
+
+
+@settings(max_examples=300)
+@given(a=keys, b=keys, id_a=upload_ids, id_b=upload_ids)
+def test_upload_names_sort_by_key_then_upload_id(a: str, b: str, id_a: str, id_b: str) -> None:
+    names = upload_name(a, id_a) < upload_name(b, id_b)
+    assert names == ((utf8(a), id_a) < (utf8(b), id_b))
+
+
+@settings(max_examples=300)
+@given(key=keys, prefix=keys, upload_id=upload_ids)
+def test_upload_prefix_selects_exactly_the_keys_with_that_prefix(
+    key: str, prefix: str, upload_id: str
+) -> None:
+    assert upload_name(key, upload_id).startswith(upload_prefix(prefix)) == key.startswith(prefix)
+
+
+@settings(max_examples=300)
+@given(key=keys, text=keys, upload_id=upload_ids)
+def test_upload_position_separates_smaller_keys_from_the_rest(
+    key: str, text: str, upload_id: str
+) -> None:
+    assert (upload_name(key, upload_id) >= upload_position(text)) == (utf8(key) >= utf8(text))
+
+
+def test_upload_name_of_a_long_segment_leaves_room_for_the_separator() -> None:
+    key = "k" * 300
+    assert is_valid_b2_name(upload_name(key, "0000000000001-beef"))
+
+
+def test_upload_of_refuses_names_it_did_not_make() -> None:
+    assert upload_of(ESCAPED_ROOT + "1a /1") is None
+    assert upload_of(UPLOADS_ROOT + "1a") is None
+    assert upload_of(UPLOADS_ROOT + "zz /1") is None
