@@ -16,7 +16,7 @@ from gateway.b2.errors import B2Error
 from gateway.s3 import errors
 from gateway.s3.messages import Handler, S3Request, S3Response
 from gateway.s3.operations import Op
-from gateway.translate import buckets, list_objects, objects, objects_put
+from gateway.translate import buckets, delete_objects, list_objects, objects, objects_put
 from gateway.translate.context import Context
 from gateway.translate.errors import Target, s3_error
 
@@ -46,6 +46,7 @@ def implemented(now_millis: Callable[[], int] = _now_millis) -> Mapping[Op, Cont
         Op.GetObject: objects.get_object,
         Op.HeadObject: objects.head_object,
         Op.DeleteObject: objects.delete_object,
+        Op.DeleteObjects: delete_objects.delete_objects,
     }
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, suppress
+from dataclasses import dataclass
 
-from gateway.b2 import B2Client, ByteRange, DownloadInfo, DownloadStream
+from gateway.b2 import B2Client, Bucket, ByteRange, DownloadInfo, DownloadStream
 from gateway.b2 import errors as b2_errors
 from gateway.s3 import errors
 from gateway.s3.checksums import CHECKSUM_PREFIX
@@ -192,19 +193,37 @@ async def _forward(stream: DownloadStream, stack: AsyncExitStack) -> AsyncIterat
         await stack.aclose()
 
 
-async def delete_object(ctx: Context, request: S3Request) -> S3Response:
-    key = require_key(request)
-    check_headers(Op.DeleteObject, request.headers, ctx.on_ignored_header)
-    client, bucket = await resolve_bucket(ctx, request)
+@dataclass(frozen=True)
+class DeleteOutcome:
+    version_id: str | None = None  # the version deleted, or the delete marker made
+    delete_marker: bool = False
+
+
+async def delete_key(
+    client: B2Client, bucket: Bucket, key: str, version_id: str | None
+) -> DeleteOutcome:
+    """S3's delete: a version by id, else a delete marker (B2 hide marker)."""
     name = b2_name(key)
-    version_id = request.params.get("versionId")
     if version_id is not None:
         with suppress(b2_errors.FileNotPresentError):  # S3 answers 204 for an absent version
             await client.delete_file_version(name, version_id)
-        return S3Response(204, {"x-amz-version-id": version_id})
+        return DeleteOutcome(version_id)
     try:
         marker = await client.hide_file(bucket.bucket_id, name)
     except (b2_errors.FileNotPresentError, b2_errors.FileAlreadyHiddenError):
         # S3 would add another delete marker; B2 cannot. The key is absent either way.
-        return S3Response(204)
-    return S3Response(204, {"x-amz-delete-marker": "true", "x-amz-version-id": marker.require_id()})
+        return DeleteOutcome()
+    return DeleteOutcome(marker.require_id(), delete_marker=True)
+
+
+async def delete_object(ctx: Context, request: S3Request) -> S3Response:
+    key = require_key(request)
+    check_headers(Op.DeleteObject, request.headers, ctx.on_ignored_header)
+    client, bucket = await resolve_bucket(ctx, request)
+    outcome = await delete_key(client, bucket, key, request.params.get("versionId"))
+    headers = {}
+    if outcome.version_id is not None:
+        headers["x-amz-version-id"] = outcome.version_id
+    if outcome.delete_marker:
+        headers["x-amz-delete-marker"] = "true"
+    return S3Response(204, headers)
