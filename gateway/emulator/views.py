@@ -1,4 +1,4 @@
-"""The JSON shapes B2 answers with, per API version (v1 says ``size``; authorize differs)."""
+"""The JSON shapes B2 answers with, per API version (v1 also says ``size``; authorize differs)."""
 
 from __future__ import annotations
 
@@ -37,8 +37,12 @@ def sse_json(mode: str | None) -> JsonDict:
     return {"algorithm": "AES256", "mode": mode} if mode else dict(_NO_SSE)
 
 
-def _length_key(api_version: int) -> str:
-    return "size" if api_version == 1 else "contentLength"
+def _lengths(api_version: int, length: int) -> JsonDict:
+    """v1 objects carry ``size`` beside ``contentLength``: v1 clients read both (rclone 1.60 reads
+    ``size`` from listings and ``contentLength`` from upload and file-info answers)."""
+    if api_version == 1:
+        return {"contentLength": length, "size": length}
+    return {"contentLength": length}
 
 
 def file_json(version: FileVersion, view: View, *, action: str | None = None) -> JsonDict:
@@ -46,7 +50,7 @@ def file_json(version: FileVersion, view: View, *, action: str | None = None) ->
         "accountId": view.account_id,
         "action": action or version.action,
         "bucketId": version.bucket_id,
-        _length_key(view.api_version): version.content_length,
+        **_lengths(view.api_version, version.content_length),
         "contentMd5": version.md5,
         "contentSha1": version.sha1,
         "contentType": version.content_type,
@@ -69,7 +73,7 @@ def folder_json(name: str, api_version: int) -> JsonDict:
         "accountId": None,
         "action": "folder",
         "bucketId": None,
-        _length_key(api_version): 0,
+        **_lengths(api_version, 0),
         "contentMd5": None,
         "contentSha1": None,
         "contentType": None,
@@ -107,7 +111,7 @@ def part_json(part: Part, sse_mode: str | None, api_version: int) -> JsonDict:
     return {
         "contentMd5": part.md5,
         "contentSha1": part.sha1,
-        _length_key(api_version): part.length,
+        **_lengths(api_version, part.length),
         "fileId": part.file_id,
         "partNumber": part.part_number,
         "serverSideEncryption": sse_json(sse_mode),

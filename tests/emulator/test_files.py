@@ -227,14 +227,15 @@ async def test_list_unknown_bucket(b2: B2Raw) -> None:
     assert (reply.status, reply.code) == (400, "invalid_bucket_id")
 
 
-async def test_v1_listings_and_file_info_say_size(b2: B2Raw, bucket: Any) -> None:
+async def test_v1_listings_and_file_info_say_size_and_content_length(
+    b2: B2Raw, bucket: Any
+) -> None:
     await b2.uploaded(bucket["bucketId"], "dir/one", b"12345")
     await b2.authorize(1)
     for call in ("b2_list_file_names", "b2_list_file_versions"):
         body = await b2.ok(call, {"bucketId": bucket["bucketId"], "delimiter": "/"}, version=1)
         folder = body["files"][0]
-        assert (folder["action"], folder["size"]) == ("folder", 0)
-        assert "contentLength" not in folder
+        assert (folder["action"], folder["size"], folder["contentLength"]) == ("folder", 0, 0)
     body = await b2.ok("b2_list_file_names", {"bucketId": bucket["bucketId"]}, version=1)
     info = await b2.ok("b2_get_file_info", {"fileId": body["files"][0]["fileId"]}, version=1)
-    assert (info["size"], "contentLength" in info) == (5, False)
+    assert (info["size"], info["contentLength"]) == (5, 5)

@@ -34,13 +34,14 @@ async def test_upload_returns_standard_file_object(b2: B2Raw, bucket: Any) -> No
     assert body["serverSideEncryption"] == {"algorithm": None, "mode": None}
 
 
-async def test_upload_url_has_requested_version_and_v1_says_size(b2: B2Raw, bucket: Any) -> None:
+async def test_upload_url_has_requested_version_and_v1_says_both_lengths(
+    b2: B2Raw, bucket: Any
+) -> None:
     await b2.authorize(1)
     url, token = await b2.upload_url(bucket["bucketId"], version=1)
     assert "/b2api/v1/b2_upload_file/" in url
     body = (await b2.upload(bucket["bucketId"], "v1.txt", b"abc", target=(url, token))).json()
-    assert body["size"] == 3
-    assert "contentLength" not in body
+    assert (body["size"], body["contentLength"]) == (3, 3)
 
 
 @pytest.mark.parametrize(
