@@ -16,7 +16,14 @@ from gateway.b2.errors import B2Error
 from gateway.s3 import errors
 from gateway.s3.messages import Handler, S3Request, S3Response
 from gateway.s3.operations import Op
-from gateway.translate import buckets, delete_objects, list_objects, objects, objects_put
+from gateway.translate import (
+    buckets,
+    delete_objects,
+    list_objects,
+    multipart_handlers,
+    objects,
+    objects_put,
+)
 from gateway.translate.context import Context
 from gateway.translate.errors import Target, s3_error
 
@@ -47,6 +54,7 @@ def implemented(now_millis: Callable[[], int] = _now_millis) -> Mapping[Op, Cont
         Op.HeadObject: objects.head_object,
         Op.DeleteObject: objects.delete_object,
         Op.DeleteObjects: delete_objects.delete_objects,
+        **multipart_handlers.handlers(now_millis),
     }
 
 

@@ -1,0 +1,285 @@
+"""CreateMultipartUpload, UploadPart, AbortMultipartUpload and ListParts over the staged layout
+of ``multipart_store`` (CompleteMultipartUpload lives in ``multipart_complete``, the upload
+listing in ``multipart_uploads``).
+
+A part is stored like a PutObject body: small parts are read, verified and uploaded with their
+digests in file info (retryable); larger ones stream to B2 and ``RequestBody.verify()`` runs
+before the trailing SHA-1 goes out, so a part failing any S3 check (or cut off mid-body) is never
+stored. The upload's checksum is computed for every part even when the client sends none, so
+Complete can always give the object checksum S3 would.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from collections.abc import AsyncIterator, Mapping
+
+from gateway.b2 import B2Client, Bucket, FileVersion, UploadBody
+from gateway.s3 import errors
+from gateway.s3.checksums import ChecksumAlgorithm, expectations
+from gateway.s3.messages import S3Request, S3Response
+from gateway.s3.operations import Op
+from gateway.s3.xml import InitiateMultipartUploadResult
+from gateway.s3.xml_listing import ListPartsResult, PartEntry
+from gateway.translate.context import Context, require_key, resolve_bucket
+from gateway.translate.headers import check_headers
+from gateway.translate.mapping import GatewayInfo, ObjectAttributes, quoted_etag, to_file_info
+from gateway.translate.multipart_store import (
+    MAX_PART_NUMBER,
+    Upload,
+    checked_marker_name,
+    delete_upload,
+    find_upload,
+    list_parts,
+    marker_info,
+    new_upload_id,
+    part_name,
+)
+from gateway.translate.multipart_sums import ChecksumChoice
+from gateway.translate.names import b2_name
+from gateway.translate.objects_put import content_type, object_attributes
+
+MAX_PART_BYTES = 5 * 1024**3  # S3's limit for one part
+B2_MAX_PART_FILE = 5_000_000_000  # B2's limit for the simple upload that stores a part
+PART_CONTENT_TYPE = "application/octet-stream"
+MAX_PARTS_LISTED = 1000
+
+
+async def create_multipart_upload(
+    ctx: Context, request: S3Request, *, now_millis: int
+) -> S3Response:
+    key = require_key(request)
+    check_headers(Op.CreateMultipartUpload, request.headers, ctx.on_ignored_header)
+    client, bucket = await resolve_bucket(ctx, request)
+    b2_name(key)  # refuses keys B2 cannot hold before anything is written
+    checksum = ChecksumChoice.from_headers(
+        request.headers.get("x-amz-checksum-algorithm"), request.headers.get("x-amz-checksum-type")
+    )
+    attributes = object_attributes(request.headers)
+    upload_id = new_upload_id(now_millis)
+    await client.upload_file(
+        bucket.bucket_id,
+        checked_marker_name(key, upload_id),
+        b"",
+        content_type=content_type(request.headers),
+        file_info=marker_info(attributes, checksum),
+    )
+    headers = {}
+    if checksum is not None:
+        headers["x-amz-checksum-algorithm"] = checksum.algorithm.name
+        headers["x-amz-checksum-type"] = checksum.type.value
+    result = InitiateMultipartUploadResult(bucket.bucket_name, key, upload_id)
+    return S3Response.xml(result.to_xml(), headers=headers)
+
+
+def part_number_param(params: Mapping[str, str], name: str = "partNumber") -> int:
+    text = params.get(name, "")
+    if not text.isdigit() or not 1 <= int(text) <= MAX_PART_NUMBER:
+        raise errors.InvalidArgument(
+            "Part number must be an integer between 1 and 10000, inclusive",
+            ArgumentName=name,
+            ArgumentValue=text,
+        )
+    return int(text)
+
+
+def _part_length(request: S3Request) -> int:
+    length = request.body.length
+    if length is None:
+        raise errors.MissingContentLength()
+    if length > MAX_PART_BYTES:
+        raise errors.EntityTooLarge(ProposedSize=length, MaxSizeAllowed=MAX_PART_BYTES)
+    if length > B2_MAX_PART_FILE:
+        raise errors.EntityTooLarge(
+            "Parts above 5,000,000,000 bytes are not supported by this gateway.",
+            ProposedSize=length,
+            MaxSizeAllowed=B2_MAX_PART_FILE,
+        )
+    return length
+
+
+def _own_checksum(request: S3Request, upload: Upload) -> ChecksumAlgorithm | None:
+    """The upload's algorithm when the gateway must compute it itself (the client sent none);
+    a part carrying a different algorithm is refused as S3 does."""
+    if upload.checksum is None:
+        return None
+    wanted = upload.checksum.algorithm
+    sent = expectations(
+        request.headers, content_sha256=None, trailers=tuple(_declared_trailers(request))
+    ).checksum
+    if sent is None:
+        return wanted
+    if sent is not wanted:
+        raise errors.InvalidRequest(
+            f"Checksum Type mismatch occurred, expected checksum Type: {wanted.value}, "
+            f"actual checksum Type: {sent.value}"
+        )
+    return None
+
+
+def _declared_trailers(request: S3Request) -> list[str]:
+    declared = request.headers.get("x-amz-trailer", "")
+    return [name.strip().lower() for name in declared.split(",") if name.strip()]
+
+
+class _Hashing:
+    """Passes the body through, computing one more checksum on the way."""
+
+    def __init__(self, request: S3Request, algorithm: ChecksumAlgorithm | None) -> None:
+        self._request = request
+        self._algorithm = algorithm
+        self._hasher = algorithm.hasher() if algorithm is not None else None
+
+    async def pieces(self) -> AsyncIterator[bytes]:
+        async for piece in self._request.body:
+            if self._hasher is not None:
+                self._hasher.update(piece)
+            yield piece
+
+    def info(self) -> GatewayInfo:
+        """The part's digests; only once the body has been read and verified."""
+        digest = self._request.body.verify()
+        checksums = {a.name: v for a, v in digest.checksums.items()}
+        if self._algorithm is not None and self._hasher is not None:
+            checksums[self._algorithm.name] = base64.b64encode(self._hasher.digest()).decode()
+        return GatewayInfo(etag=digest.md5_hex, checksums=checksums)
+
+
+def _up_front(request: S3Request) -> GatewayInfo:
+    """What the client declared in headers before the body (the body is checked against it)."""
+    expected = expectations(request.headers, content_sha256=None)
+    etag = expected.content_md5.hex() if expected.content_md5 is not None else None
+    checksums = {}
+    if expected.checksum is not None and expected.checksum_value is not None:
+        checksums[expected.checksum.name] = expected.checksum_value
+    return GatewayInfo(etag=etag, checksums=checksums)
+
+
+async def _store_part(
+    ctx: Context, client: B2Client, bucket: Bucket, request: S3Request, *, name: str, upload: Upload
+) -> GatewayInfo:
+    length = _part_length(request)
+    body = _Hashing(request, _own_checksum(request, upload))
+    if length <= ctx.put_buffer_bytes:
+        data = bytearray()
+        async for piece in body.pieces():
+            data += piece
+        info = body.info()
+        await client.upload_file(
+            bucket.bucket_id,
+            name,
+            bytes(data),
+            content_type=PART_CONTENT_TYPE,
+            file_info=to_file_info(ObjectAttributes(gateway=info)),
+        )
+        return info
+    declared = _up_front(request)
+
+    async def finalize() -> None:
+        body.info()  # raises the S3 error: the SHA-1 is never sent, B2 keeps nothing
+
+    version = await client.upload_file(
+        bucket.bucket_id,
+        name,
+        UploadBody.one_shot(length, body.pieces()),
+        content_type=PART_CONTENT_TYPE,
+        file_info=to_file_info(ObjectAttributes(gateway=declared)),
+        finalize=finalize,
+    )
+    info = body.info()
+    if info.checksums != declared.checksums:
+        await _record_digests(client, version, info)
+    return info
+
+
+async def _record_digests(client: B2Client, version: FileVersion, info: GatewayInfo) -> None:
+    """File info is fixed before a streamed body: a checksum known only at its end (a trailer,
+    or computed by the gateway) is recorded by a server-side copy of the part onto itself."""
+    await client.copy_file(
+        version.require_id(),
+        version.file_name,
+        content_type=PART_CONTENT_TYPE,
+        file_info=to_file_info(ObjectAttributes(gateway=info)),
+    )
+    await client.delete_file_version(version.file_name, version.require_id())
+
+
+def part_response_headers(info: GatewayInfo) -> dict[str, str]:
+    headers = {"ETag": quoted_etag(info.etag or "")}
+    for name, value in info.checksums.items():
+        headers[ChecksumAlgorithm[name].header] = value
+    return headers
+
+
+async def upload_part(ctx: Context, request: S3Request) -> S3Response:
+    key = require_key(request)
+    check_headers(Op.UploadPart, request.headers, ctx.on_ignored_header)
+    client, bucket = await resolve_bucket(ctx, request)
+    number = part_number_param(request.params)
+    upload_id = request.params.get("uploadId", "")
+    upload = await find_upload(client, bucket, key, upload_id)
+    info = await _store_part(
+        ctx, client, bucket, request, name=part_name(upload_id, number), upload=upload
+    )
+    return S3Response(200, part_response_headers(info))
+
+
+async def abort_multipart_upload(ctx: Context, request: S3Request) -> S3Response:
+    key = require_key(request)
+    check_headers(Op.AbortMultipartUpload, request.headers, ctx.on_ignored_header)
+    client, bucket = await resolve_bucket(ctx, request)
+    upload = await find_upload(client, bucket, key, request.params.get("uploadId", ""))
+    await delete_upload(client, bucket, upload)
+    return S3Response(204)
+
+
+def int_param(params: Mapping[str, str], name: str, default: int, most: int) -> int:
+    text = params.get(name, str(default))
+    if not text.isdigit():
+        raise errors.InvalidArgument(
+            f"Provided {name} not an integer or within integer range",
+            ArgumentName=name,
+            ArgumentValue=text,
+        )
+    return min(int(text), most)
+
+
+def _utc(millis: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(millis / 1000, tz=dt.UTC)
+
+
+async def list_parts_handler(ctx: Context, request: S3Request) -> S3Response:
+    key = require_key(request)
+    check_headers(Op.ListParts, request.headers, ctx.on_ignored_header)
+    client, bucket = await resolve_bucket(ctx, request)
+    upload_id = request.params.get("uploadId", "")
+    upload = await find_upload(client, bucket, key, upload_id)
+    marker = int_param(request.params, "part-number-marker", 0, MAX_PART_NUMBER)
+    max_parts = int_param(request.params, "max-parts", MAX_PARTS_LISTED, MAX_PARTS_LISTED)
+    parts, truncated = await list_parts(client, bucket, upload_id, after=marker, limit=max_parts)
+    entries = [
+        PartEntry(
+            part_number=p.number,
+            last_modified=_utc(p.last_modified),
+            etag=quoted_etag(p.etag),
+            size=p.size,
+            checksums=p.checksums,
+        )
+        for p in parts
+    ]
+    result = ListPartsResult(
+        bucket=bucket.bucket_name,
+        key=key,
+        upload_id=upload_id,
+        parts=entries,
+        part_number_marker=marker,
+        next_part_number_marker=parts[-1].number if parts else None,
+        max_parts=max_parts,
+        is_truncated=truncated,
+    )
+    headers = {}
+    if upload.checksum is not None:
+        headers["x-amz-checksum-algorithm"] = upload.checksum.algorithm.name
+        headers["x-amz-checksum-type"] = upload.checksum.type.value
+    return S3Response.xml(result.to_xml(), headers=headers)

@@ -1,0 +1,253 @@
+"""CompleteMultipartUpload: validate the client's part list, then assemble the object in B2.
+
+Validation (unknown part or ETag/checksum mismatch -> InvalidPart, a non-last part under 5 MiB
+-> EntityTooSmall) reads only the marker and the part listing, so its errors keep their own
+HTTP status. Assembly is server-side: one ``b2_copy_file`` (REPLACE, full file info) for a
+single piece, else ``b2_start_large_file`` with every file info entry now known, ``b2_copy_part``
+per piece (bounded concurrency), ``b2_finish_large_file``. Parts above B2's 5 GB copy limit are
+split into pieces; B2's 1..N numbering is the pieces' order, so S3's gaps do not matter.
+Then the temporary files and the marker are deleted.
+
+An assembly still running after ``keepalive_seconds`` is answered as S3 does: 200 at once,
+whitespace while working, then the result or an error document in the body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from urllib.parse import quote
+
+from gateway.b2 import B2Client, Bucket, ByteRange, FileVersion, Part
+from gateway.b2.errors import B2Error
+from gateway.s3 import errors
+from gateway.s3.messages import S3Request, S3Response
+from gateway.s3.operations import Op
+from gateway.s3.xml import CompleteMultipartUploadResult
+from gateway.s3.xml_bodies import CompletedPart, parse_complete_multipart
+from gateway.translate.context import Context, require_key, resolve_bucket
+from gateway.translate.errors import Target, s3_error
+from gateway.translate.headers import check_headers
+from gateway.translate.mapping import GatewayInfo, quoted_etag, to_file_info
+from gateway.translate.multipart_store import (
+    StoredPart,
+    Upload,
+    bounded,
+    delete_upload,
+    find_upload,
+    list_parts,
+)
+from gateway.translate.multipart_sums import multipart_etag, object_checksum
+from gateway.translate.names import b2_name
+
+log = logging.getLogger(__name__)
+
+MIN_PART_BYTES = 5 * 1024 * 1024  # S3's minimum for every part but the last
+B2_MAX_COPY = 5_000_000_000  # B2's limit for one copy_file / copy_part
+COPY_CONCURRENCY = 4
+KEEPALIVE_SECONDS = 10.0
+_XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+
+
+def chosen_parts(
+    upload_id: str, requested: Sequence[CompletedPart], stored: Mapping[int, StoredPart]
+) -> list[StoredPart]:
+    """The stored parts the client's list names, checked as S3 checks them."""
+    chosen = []
+    for index, wanted in enumerate(requested):
+        part = stored.get(wanted.part_number)
+        etag = wanted.etag.strip('"')
+        mismatched = part is not None and any(
+            part.checksums.get(algorithm) != value for algorithm, value in wanted.checksums.items()
+        )
+        if part is None or part.etag != etag or mismatched:
+            raise errors.InvalidPart(
+                UploadId=upload_id, PartNumber=wanted.part_number, ETag=wanted.etag
+            )
+        if index < len(requested) - 1 and part.size < MIN_PART_BYTES:
+            raise errors.EntityTooSmall(
+                ProposedSize=part.size,
+                MinSizeAllowed=MIN_PART_BYTES,
+                PartNumber=wanted.part_number,
+                ETag=wanted.etag,
+            )
+        chosen.append(part)
+    return chosen
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One B2 part of the final file: a byte range of one stored S3 part."""
+
+    file_id: str
+    byte_range: ByteRange | None  # None: the whole part
+
+
+def pieces_of(parts: Sequence[StoredPart]) -> list[Piece]:
+    """B2 parts in order; a part above B2's copy limit is cut into near-equal pieces (each far
+    above B2's 5 MB minimum), and empty parts are dropped (B2 parts hold at least a byte)."""
+    pieces: list[Piece] = []
+    for part in parts:
+        if part.size <= B2_MAX_COPY:
+            if part.size > 0:
+                pieces.append(Piece(part.file_id, None))
+            continue
+        count = -(-part.size // B2_MAX_COPY)
+        bounds = [part.size * i // count for i in range(count + 1)]
+        pieces += [
+            Piece(part.file_id, ByteRange(start, end - 1))
+            for start, end in itertools.pairwise(bounds)
+        ]
+    return pieces
+
+
+async def _all_parts(client: B2Client, bucket: Bucket, upload_id: str) -> dict[int, StoredPart]:
+    parts, _ = await list_parts(client, bucket, upload_id, after=0, limit=10_000)
+    return {p.number: p for p in parts}
+
+
+async def _assemble(
+    client: B2Client,
+    bucket: Bucket,
+    name: str,
+    upload: Upload,
+    parts: Sequence[StoredPart],
+    *,
+    info: Mapping[str, str],
+) -> FileVersion:
+    pieces = pieces_of(parts)
+    if len(pieces) <= 1:
+        # One piece (or an empty object): one copy with the final file info.
+        source = pieces[0] if pieces else Piece(parts[0].file_id, None)
+        return await client.copy_file(
+            source.file_id,
+            name,
+            byte_range=source.byte_range,
+            content_type=upload.content_type,
+            file_info=info,
+        )
+    large = await client.start_large_file(
+        bucket.bucket_id, name, content_type=upload.content_type, file_info=info
+    )
+    large_id = large.require_id()
+    try:
+        copied = await bounded(
+            COPY_CONCURRENCY,
+            [_copier(client, piece, large_id, number) for number, piece in enumerate(pieces, 1)],
+        )
+        sha1s = tuple(p.content_sha1 for p in copied if isinstance(p, Part))
+        return await client.finish_large_file(large_id, sha1s)
+    except BaseException:
+        try:
+            await client.cancel_large_file(large_id)
+        except B2Error:
+            log.warning("could not cancel unfinished large file %s", large_id, exc_info=True)
+        raise
+
+
+def _copier(
+    client: B2Client, piece: Piece, large_id: str, number: int
+) -> Callable[[], Awaitable[Part]]:
+    async def copy() -> Part:
+        return await client.copy_part(piece.file_id, large_id, number, byte_range=piece.byte_range)
+
+    return copy
+
+
+async def _finish(
+    client: B2Client, bucket: Bucket, upload: Upload, parts: Sequence[StoredPart], info: GatewayInfo
+) -> S3Response:
+    name = b2_name(upload.key)
+    file_info = to_file_info(replace(upload.attributes, gateway=info))
+    version = await _assemble(client, bucket, name, upload, parts, info=file_info)
+    try:
+        await delete_upload(client, bucket, upload)
+    except B2Error:  # the object exists; leftovers only cost storage and stay abortable
+        log.warning("could not remove the parts of upload %s", upload.upload_id, exc_info=True)
+    algorithm = upload.checksum.algorithm if upload.checksum is not None else None
+    checksums = {a: v for a in (algorithm,) if a is not None and (v := info.checksums.get(a.name))}
+    result = CompleteMultipartUploadResult(
+        location=f"/{bucket.bucket_name}/{quote(upload.key)}",
+        bucket=bucket.bucket_name,
+        key=upload.key,
+        etag=quoted_etag(info.etag or ""),
+        checksums=checksums,
+    )
+    headers = {"x-amz-version-id": version.require_id()}
+    if upload.checksum is not None:
+        headers["x-amz-checksum-type"] = upload.checksum.type.value
+    return S3Response.xml(result.to_xml(), headers=headers)
+
+
+def _refuse_conditional_writes(request: S3Request) -> None:
+    for header in ("if-match", "if-none-match"):
+        if header in request.headers:
+            raise errors.NotImplemented(
+                f"Conditional writes are not supported ({header})", Header=header
+            )
+
+
+async def complete_multipart_upload(
+    ctx: Context, request: S3Request, *, keepalive_seconds: float = KEEPALIVE_SECONDS
+) -> S3Response:
+    key = require_key(request)
+    check_headers(Op.CompleteMultipartUpload, request.headers, ctx.on_ignored_header)
+    _refuse_conditional_writes(request)
+    client, bucket = await resolve_bucket(ctx, request)
+    upload_id = request.params.get("uploadId", "")
+    try:
+        requested = parse_complete_multipart(await request.body.read_all())
+    except errors.InvalidPartOrder as refused:
+        raise errors.InvalidPartOrder(UploadId=upload_id) from refused
+    upload = await find_upload(client, bucket, key, upload_id)
+    parts = chosen_parts(upload_id, requested, await _all_parts(client, bucket, upload_id))
+    algorithm = upload.checksum.algorithm if upload.checksum is not None else None
+    digests = [p.digest(algorithm) for p in parts]
+    checksum = None if upload.checksum is None else object_checksum(upload.checksum, digests)
+    info = GatewayInfo(
+        etag=multipart_etag([p.etag for p in parts]),
+        checksums={} if checksum is None or algorithm is None else {algorithm.name: checksum},
+    )
+    work = asyncio.ensure_future(_finish(client, bucket, upload, parts, info))
+    done, _ = await asyncio.wait({work}, timeout=keepalive_seconds)
+    if done:
+        return work.result()
+    target = Target(bucket.bucket_name, key, None)
+    body = _kept_alive(work, keepalive_seconds, target, request.request_id)
+    return S3Response(200, {"Content-Type": "application/xml"}, body)
+
+
+async def _kept_alive(
+    work: asyncio.Future[S3Response], interval: float, target: Target, request_id: str
+) -> AsyncIterator[bytes]:
+    """The declaration, a space per ``interval`` while ``work`` runs, then its document.
+    A client that goes away does not stop the assembly (the object is still made)."""
+    work.add_done_callback(_log_failure)
+    yield _XML_DECLARATION
+    while not work.done():
+        await asyncio.wait({work}, timeout=interval)
+        if not work.done():
+            yield b" "
+    try:
+        document = _body_of(work.result())
+    except errors.S3Error as error:
+        document = error.to_xml(request_id)
+    except B2Error as error:
+        document = s3_error(error, target).to_xml(request_id)
+    except Exception:
+        log.exception("completing a multipart upload failed")
+        document = errors.InternalError().to_xml(request_id)
+    yield document.removeprefix(_XML_DECLARATION)
+
+
+def _body_of(response: S3Response) -> bytes:
+    assert isinstance(response.body, bytes)
+    return response.body
+
+
+def _log_failure(work: asyncio.Future[S3Response]) -> None:
+    if not work.cancelled() and work.exception() is not None:
+        log.info("multipart assembly ended with %r", work.exception())

@@ -1,0 +1,285 @@
+"""Multipart uploads end to end: boto3 -> gateway -> emulator, over real sockets."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import zlib
+from typing import Any
+
+import pytest
+
+from gateway.s3 import errors
+from gateway.translate.names import RESERVED_ROOT
+from tests.integration.conftest import Stack
+from tests.integration.helpers import refused
+
+MIB = 1024 * 1024
+PART = 5 * MIB  # S3's minimum for every part but the last
+
+
+def blob(size: int, seed: int) -> bytes:
+    """Deterministic, incompressible-looking bytes (no two parts alike)."""
+    block = hashlib.sha256(str(seed).encode()).digest() * 64
+    return (block * (size // len(block) + 1))[:size]
+
+
+def multipart_etag(*parts: bytes) -> str:
+    joined = b"".join(hashlib.md5(p).digest() for p in parts)
+    return f'"{hashlib.md5(joined).hexdigest()}-{len(parts)}"'
+
+
+def upload(s3: Any, bucket: str, key: str, **extra: Any) -> str:
+    created = s3.create_multipart_upload(Bucket=bucket, Key=key, **extra)
+    upload_id: str = created["UploadId"]
+    return upload_id
+
+
+def put_part(s3: Any, bucket: str, key: str, upload_id: str, number: int, data: bytes) -> str:
+    answer = s3.upload_part(
+        Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=data
+    )
+    etag: str = answer["ETag"]
+    return etag
+
+
+def complete(s3: Any, bucket: str, key: str, upload_id: str, parts: list[tuple[int, str]]) -> Any:
+    return s3.complete_multipart_upload(
+        Bucket=bucket,
+        Key=key,
+        UploadId=upload_id,
+        MultipartUpload={"Parts": [{"PartNumber": n, "ETag": e} for n, e in parts]},
+    )
+
+
+def reserved_versions(stack: Stack, bucket: str) -> list[str]:
+    return [v.name for v in stack.versions(bucket) if v.name.startswith(RESERVED_ROOT)]
+
+
+def test_multipart_with_gaps_reupload_and_out_of_order_parts_round_trips(
+    s3: Any, stack: Stack, bucket: str
+) -> None:
+    key = "dir/big object.bin"
+    upload_id = upload(s3, bucket, key, ContentType="text/plain", Metadata={"colour": "blue"})
+    third = blob(PART, 3)
+    last = blob(1234, 7)
+    etag3 = put_part(s3, bucket, key, upload_id, 3, third)
+    put_part(s3, bucket, key, upload_id, 1, blob(PART, 99))  # replaced below
+    first = blob(PART + 17, 1)
+    etag1 = put_part(s3, bucket, key, upload_id, 1, first)
+    etag7 = put_part(s3, bucket, key, upload_id, 7, last)
+    assert etag1 == f'"{hashlib.md5(first).hexdigest()}"'
+
+    done = complete(s3, bucket, key, upload_id, [(1, etag1), (3, etag3), (7, etag7)])
+
+    expected = multipart_etag(first, third, last)
+    assert done["ETag"] == expected
+    head = s3.head_object(Bucket=bucket, Key=key)
+    assert head["ETag"] == expected
+    assert head["ContentLength"] == len(first) + len(third) + len(last)
+    assert head["ContentType"] == "text/plain"
+    assert head["Metadata"] == {"colour": "blue"}
+    assert head["VersionId"] == done["VersionId"]
+    got = s3.get_object(Bucket=bucket, Key=key)
+    assert got["ETag"] == expected
+    assert got["Body"].read() == first + third + last
+    listed = s3.list_objects_v2(Bucket=bucket)["Contents"]
+    assert [(o["Key"], o["ETag"]) for o in listed] == [(key, expected)]
+    assert reserved_versions(stack, bucket) == []  # parts (all versions) and marker are gone
+
+
+def test_single_part_upload_completes_with_a_one_part_etag(
+    s3: Any, stack: Stack, bucket: str
+) -> None:
+    upload_id = upload(s3, bucket, "one")
+    data = blob(100, 1)
+    etag = put_part(s3, bucket, "one", upload_id, 5, data)
+    done = complete(s3, bucket, "one", upload_id, [(5, etag)])
+    assert done["ETag"] == multipart_etag(data)
+    assert s3.get_object(Bucket=bucket, Key="one")["Body"].read() == data
+    assert s3.head_object(Bucket=bucket, Key="one")["ETag"] == multipart_etag(data)
+    assert [v.name for v in stack.versions(bucket)] == ["one"]
+
+
+def test_abort_leaves_nothing_behind(s3: Any, stack: Stack, bucket: str) -> None:
+    upload_id = upload(s3, bucket, "k")
+    put_part(s3, bucket, "k", upload_id, 1, blob(10, 1))
+    put_part(s3, bucket, "k", upload_id, 1, blob(10, 2))
+    put_part(s3, bucket, "k", upload_id, 2, blob(10, 3))
+    assert len(reserved_versions(stack, bucket)) == 4  # marker + 3 part versions
+
+    s3.abort_multipart_upload(Bucket=bucket, Key="k", UploadId=upload_id)
+
+    assert stack.versions(bucket) == []
+    with refused(errors.NoSuchUpload):
+        s3.list_parts(Bucket=bucket, Key="k", UploadId=upload_id)
+    with refused(errors.NoSuchUpload):
+        s3.abort_multipart_upload(Bucket=bucket, Key="k", UploadId=upload_id)
+
+
+def test_upload_part_to_unknown_upload_is_no_such_upload(s3: Any, bucket: str) -> None:
+    upload_id = upload(s3, bucket, "k")
+    with refused(errors.NoSuchUpload):
+        put_part(s3, bucket, "other-key", upload_id, 1, b"x")
+    with refused(errors.NoSuchUpload):
+        put_part(s3, bucket, "k", "not-an-upload-id", 1, b"x")
+    with refused(errors.NoSuchUpload):
+        put_part(s3, bucket, "k", "0000000000000-0123456789abcdef", 1, b"x")
+
+
+def test_complete_refuses_unknown_part_and_wrong_etag(s3: Any, stack: Stack, bucket: str) -> None:
+    upload_id = upload(s3, bucket, "k")
+    etag = put_part(s3, bucket, "k", upload_id, 1, b"data")
+    with refused(errors.InvalidPart):
+        complete(s3, bucket, "k", upload_id, [(2, etag)])
+    with refused(errors.InvalidPart):
+        complete(s3, bucket, "k", upload_id, [(1, '"' + "0" * 32 + '"')])
+    # The upload is still usable after a refused Complete.
+    complete(s3, bucket, "k", upload_id, [(1, etag)])
+    assert [v.name for v in stack.versions(bucket)] == ["k"]
+
+
+def test_complete_refuses_parts_out_of_order(s3: Any, bucket: str) -> None:
+    upload_id = upload(s3, bucket, "k")
+    one = put_part(s3, bucket, "k", upload_id, 1, blob(PART, 1))
+    two = put_part(s3, bucket, "k", upload_id, 2, b"end")
+    with refused(errors.InvalidPartOrder):
+        complete(s3, bucket, "k", upload_id, [(2, two), (1, one)])
+
+
+def test_complete_refuses_small_non_last_part(s3: Any, bucket: str) -> None:
+    upload_id = upload(s3, bucket, "k")
+    one = put_part(s3, bucket, "k", upload_id, 1, blob(PART - 1, 1))
+    two = put_part(s3, bucket, "k", upload_id, 2, b"end")
+    with pytest.raises(s3.exceptions.ClientError) as caught:
+        complete(s3, bucket, "k", upload_id, [(1, one), (2, two)])
+    error = caught.value.response["Error"]
+    assert error["Code"] == errors.EntityTooSmall.code
+    assert error["ProposedSize"] == str(PART - 1)
+    assert error["PartNumber"] == "1"
+
+
+def test_complete_after_abort_is_no_such_upload(s3: Any, bucket: str) -> None:
+    upload_id = upload(s3, bucket, "k")
+    etag = put_part(s3, bucket, "k", upload_id, 1, b"data")
+    s3.abort_multipart_upload(Bucket=bucket, Key="k", UploadId=upload_id)
+    with refused(errors.NoSuchUpload):
+        complete(s3, bucket, "k", upload_id, [(1, etag)])
+
+
+def test_list_parts_pages_with_part_number_marker(s3: Any, bucket: str) -> None:
+    upload_id = upload(s3, bucket, "k")
+    etags = {n: put_part(s3, bucket, "k", upload_id, n, blob(n, n)) for n in (2, 5, 9)}
+    first = s3.list_parts(Bucket=bucket, Key="k", UploadId=upload_id, MaxParts=2)
+    assert [(p["PartNumber"], p["ETag"], p["Size"]) for p in first["Parts"]] == [
+        (2, etags[2], 2),
+        (5, etags[5], 5),
+    ]
+    assert first["IsTruncated"] is True
+    assert first["NextPartNumberMarker"] == 5
+    rest = s3.list_parts(
+        Bucket=bucket, Key="k", UploadId=upload_id, PartNumberMarker=first["NextPartNumberMarker"]
+    )
+    assert [p["PartNumber"] for p in rest["Parts"]] == [9]
+    assert rest["IsTruncated"] is False
+
+
+def test_list_multipart_uploads_orders_by_key_then_initiation_and_pages(
+    s3: Any, bucket: str
+) -> None:
+    ids = [
+        ("b", upload(s3, bucket, "b")),
+        ("a/x", upload(s3, bucket, "a/x")),
+        ("a", upload(s3, bucket, "a")),
+        ("b", upload(s3, bucket, "b")),
+        ("a/", upload(s3, bucket, "a/")),
+        ("a b", upload(s3, bucket, "a b")),
+    ]
+    expected = sorted(ids, key=lambda pair: (pair[0].encode(), pair[1]))
+    listed = s3.list_multipart_uploads(Bucket=bucket)
+    assert [(u["Key"], u["UploadId"]) for u in listed["Uploads"]] == expected
+    assert listed["IsTruncated"] is False
+
+    seen: list[tuple[str, str]] = []
+    markers: dict[str, str] = {}
+    while True:
+        page = s3.list_multipart_uploads(Bucket=bucket, MaxUploads=2, **markers)
+        seen += [(u["Key"], u["UploadId"]) for u in page["Uploads"]]
+        if not page["IsTruncated"]:
+            break
+        markers = {"KeyMarker": page["NextKeyMarker"], "UploadIdMarker": page["NextUploadIdMarker"]}
+    assert seen == expected
+
+    rolled = s3.list_multipart_uploads(Bucket=bucket, Delimiter="/")
+    assert [u["Key"] for u in rolled["Uploads"]] == ["a", "a b", "b", "b"]
+    assert [p["Prefix"] for p in rolled["CommonPrefixes"]] == ["a/"]
+    under = s3.list_multipart_uploads(Bucket=bucket, Prefix="a/")
+    assert [u["Key"] for u in under["Uploads"]] == ["a/", "a/x"]
+    after = s3.list_multipart_uploads(Bucket=bucket, KeyMarker="a/x")
+    assert [u["Key"] for u in after["Uploads"]] == ["b", "b"]
+    past_prefix = s3.list_multipart_uploads(Bucket=bucket, KeyMarker="a/", Delimiter="/")
+    assert [u["Key"] for u in past_prefix["Uploads"]] == ["b", "b"]
+
+
+def test_multipart_objects_and_parts_never_appear_in_object_listings(s3: Any, bucket: str) -> None:
+    upload_id = upload(s3, bucket, "pending")
+    put_part(s3, bucket, "pending", upload_id, 1, b"x")
+    s3.put_object(Bucket=bucket, Key="visible", Body=b"y")
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["visible"]
+    versions = s3.list_object_versions(Bucket=bucket).get("Versions", [])
+    assert [v["Key"] for v in versions] == ["visible"]
+
+
+def _crc32(data: bytes) -> str:
+    return base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
+
+
+def test_crc32_full_object_checksum_is_combined_from_parts(s3: Any, bucket: str) -> None:
+    key = "crc"
+    created = s3.create_multipart_upload(
+        Bucket=bucket, Key=key, ChecksumAlgorithm="CRC32", ChecksumType="FULL_OBJECT"
+    )
+    upload_id = created["UploadId"]
+    one, two = blob(PART, 1), blob(999, 2)
+    answers = [
+        s3.upload_part(
+            Bucket=bucket,
+            Key=key,
+            UploadId=upload_id,
+            PartNumber=n,
+            Body=data,
+            ChecksumAlgorithm="CRC32",
+        )
+        for n, data in ((1, one), (2, two))
+    ]
+    assert answers[1]["ChecksumCRC32"] == _crc32(two)
+    done = s3.complete_multipart_upload(
+        Bucket=bucket,
+        Key=key,
+        UploadId=upload_id,
+        MultipartUpload={
+            "Parts": [
+                {"PartNumber": n, "ETag": a["ETag"], "ChecksumCRC32": a["ChecksumCRC32"]}
+                for n, a in ((1, answers[0]), (2, answers[1]))
+            ]
+        },
+    )
+    assert done["ChecksumCRC32"] == _crc32(one + two)
+    got = s3.get_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+    assert got["ChecksumCRC32"] == _crc32(one + two)
+    assert got["Body"].read() == one + two  # botocore validates the CRC against the body
+
+
+def test_composite_checksum_when_client_sends_none_for_parts(s3_factory: Any, bucket: str) -> None:
+    s3 = s3_factory(checksums="when_required")
+    key = "composite"
+    upload_id = upload(s3, bucket, key, ChecksumAlgorithm="SHA256")
+    one, two = blob(PART, 1), blob(10, 2)
+    parts = [(n, put_part(s3, bucket, key, upload_id, n, d)) for n, d in ((1, one), (2, two))]
+    listed = s3.list_parts(Bucket=bucket, Key=key, UploadId=upload_id)["Parts"]
+    sha = [base64.b64encode(hashlib.sha256(d).digest()).decode() for d in (one, two)]
+    assert [p["ChecksumSHA256"] for p in listed] == sha
+    done = complete(s3, bucket, key, upload_id, parts)
+    joined = b"".join(base64.b64decode(s) for s in sha)
+    expected = base64.b64encode(hashlib.sha256(joined).digest()).decode() + "-2"
+    assert done["ChecksumSHA256"] == expected
