@@ -135,6 +135,7 @@ async def start_gateway(settings: ServeSettings, credentials: CredentialStore) -
             pool.client_for,
             region=settings.region,
             put_buffer_bytes=settings.put_buffer_bytes,
+            b2_max_simple_bytes=settings.b2_max_simple_bytes,
             on_ignored_header=metrics.on_ignored_header,
         )
         frontend = S3Frontend(

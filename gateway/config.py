@@ -179,6 +179,8 @@ class ServeSettings:
     realm_url: str = DEFAULT_REALM
     put_buffer_bytes: int = 8 * 1024 * 1024
     log_level: str = "INFO"
+    # B2's limit for one upload or copy; larger objects become B2 large files. Lowered in tests.
+    b2_max_simple_bytes: int = 5_000_000_000
 
 
 _SERVE_ENV: Mapping[str, str] = {

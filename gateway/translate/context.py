@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -12,6 +13,7 @@ from gateway.s3.messages import S3Request
 from gateway.s3.operations import Op
 
 DEFAULT_PUT_BUFFER_BYTES = 8 * 1024 * 1024
+B2_MAX_SIMPLE_BYTES = 5_000_000_000  # B2's limit for one upload, part or b2_copy_file
 
 ClientFor = Callable[[Identity], Awaitable[B2Client]]
 """The (opened) B2 client that acts with an identity's B2 key."""
@@ -29,7 +31,10 @@ class Context:
     client_for: ClientFor
     region: str = "us-east-1"
     put_buffer_bytes: int = DEFAULT_PUT_BUFFER_BYTES
+    # Larger objects are written as B2 large files; tests lower it to exercise that path.
+    b2_max_simple_bytes: int = B2_MAX_SIMPLE_BYTES
     on_ignored_header: OnIgnoredHeader = field(default=_ignore)
+    new_token: Callable[[], str] = field(default=lambda: secrets.token_hex(16))  # unique names
 
 
 def identity_of(request: S3Request) -> Identity:

@@ -18,6 +18,7 @@ from gateway.s3.messages import Handler, S3Request, S3Response
 from gateway.s3.operations import Op
 from gateway.translate import (
     buckets,
+    copy_object,
     delete_objects,
     list_objects,
     multipart_handlers,
@@ -50,6 +51,7 @@ def implemented(now_millis: Callable[[], int] = _now_millis) -> Mapping[Op, Cont
         Op.ListObjects: list_objects.list_objects,
         Op.ListObjectsV2: list_objects.list_objects_v2,
         Op.PutObject: objects_put.put_object,
+        Op.CopyObject: copy_object.copy_object,
         Op.GetObject: objects.get_object,
         Op.HeadObject: objects.head_object,
         Op.DeleteObject: objects.delete_object,

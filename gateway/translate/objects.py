@@ -25,6 +25,7 @@ from gateway.translate.headers import check_headers
 from gateway.translate.mapping import META_PREFIX, from_file_info, http_date, quoted_etag
 from gateway.translate.names import b2_name
 
+MAX_PART_NUMBER = 10000
 RESPONSE_OVERRIDES: Mapping[str, str] = {
     "response-content-type": "Content-Type",
     "response-content-language": "Content-Language",
@@ -106,7 +107,38 @@ async def _respond_headers(
     return 206, headers
 
 
-def _span_of(info: DownloadInfo, wanted: RangeRequest | None) -> tuple[int, int, int] | None:
+def _whole_part(info: DownloadInfo) -> tuple[int, int, int] | None:
+    """``partNumber=1`` of a single-part object: all of it, answered as a part (206)."""
+    total = info.content_length
+    return (0, total - 1, total) if total > 0 else None
+
+
+def _requested(request: S3Request) -> tuple[RangeRequest | None, bool]:
+    """The Range asked for, and whether ``partNumber=1`` was (single-part objects have one)."""
+    wanted = parse_range(request.headers.get("range"))
+    part = request.params.get("partNumber")
+    if part is None:
+        return wanted, False
+    if not part.isdigit() or not 1 <= int(part) <= MAX_PART_NUMBER:
+        raise errors.InvalidArgument(
+            "Part number must be an integer between 1 and 10000, inclusive",
+            ArgumentName="partNumber",
+            ArgumentValue=part,
+        )
+    if "range" in request.headers:
+        raise errors.InvalidRequest(
+            "Cannot specify both Range header and partNumber query parameter"
+        )
+    if int(part) != 1:
+        raise errors.InvalidPartNumber(PartNumberRequested=part)
+    return None, True
+
+
+def _span_of(
+    info: DownloadInfo, wanted: RangeRequest | None, part: bool
+) -> tuple[int, int, int] | None:
+    if part:
+        return _whole_part(info)
     if wanted is None:
         return None
     if info.content_range is not None:
@@ -132,8 +164,8 @@ async def head_object(ctx: Context, request: S3Request) -> S3Response:
     version_id = request.params.get("versionId")
     info = await _head(client, bucket.bucket_name, name, version_id)
     _check_version(info, name, key, version_id)
-    wanted = parse_range(request.headers.get("range"))
-    span = None
+    wanted, part = _requested(request)
+    span = _whole_part(info) if part else None
     if wanted is not None:
         first, last = wanted.resolve(info.content_length)
         span = (first, last, info.content_length)
@@ -148,7 +180,7 @@ async def get_object(ctx: Context, request: S3Request) -> S3Response:
     client, bucket = await resolve_bucket(ctx, request)
     name = b2_name(key)
     version_id = request.params.get("versionId")
-    wanted = parse_range(request.headers.get("range"))
+    wanted, part = _requested(request)
     byte_range = await _b2_range(client, bucket.bucket_name, name, version_id, wanted)
     stack = AsyncExitStack()
     try:
@@ -159,7 +191,7 @@ async def get_object(ctx: Context, request: S3Request) -> S3Response:
         stream = await stack.enter_async_context(opened)
         _check_version(stream.info, name, key, version_id)
         status, headers = await _respond_headers(
-            client, request, stream.info, _span_of(stream.info, wanted)
+            client, request, stream.info, _span_of(stream.info, wanted, part)
         )
     except BaseException:
         await stack.aclose()

@@ -9,25 +9,28 @@ upload is aborted and B2 stores nothing.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import replace
 
 from gateway.b2 import B2Client, Bucket, FileVersion, UploadBody
+from gateway.b2.errors import B2Error
 from gateway.s3 import errors
 from gateway.s3.checksums import BodyDigest, ChecksumAlgorithm, expectations
 from gateway.s3.messages import Headers, S3Request, S3Response
 from gateway.s3.operations import Op
 from gateway.translate.context import Context, require_key, resolve_bucket
 from gateway.translate.headers import check_headers
+from gateway.translate.large_files import LargeTarget
 from gateway.translate.mapping import (
     GatewayInfo,
     ObjectAttributes,
     attributes_from_headers,
     to_file_info,
 )
-from gateway.translate.names import b2_name
+from gateway.translate.names import RESERVED_ROOT, b2_name
 
 MAX_PUT_BYTES = 5 * 1024**3  # S3's limit for one PutObject
-B2_MAX_SIMPLE_UPLOAD = 5_000_000_000  # larger bodies go up as a B2 large file
+STAGING_ROOT = RESERVED_ROOT + "staging/"  # large PUTs whose ETag is known only at the end
 DEFAULT_CONTENT_TYPE = "binary/octet-stream"  # what S3 stores when the client sends none
 _PLACEHOLDER_ETAG = "0" * 32
 
@@ -91,15 +94,11 @@ async def put_object(ctx: Context, request: S3Request) -> S3Response:
     name = b2_name(key)
     attributes = object_attributes(request.headers)
     length = _declared_length(request)
-    if length <= ctx.put_buffer_bytes:
+    if length <= min(ctx.put_buffer_bytes, ctx.b2_max_simple_bytes):
         version, digest = await _put_buffered(client, bucket, name, request, attributes)
-    elif length <= B2_MAX_SIMPLE_UPLOAD:
-        version, digest = await _put_streamed(client, bucket, name, request, attributes)
     else:
-        raise errors.EntityTooLarge(
-            "Objects above 5,000,000,000 bytes need a multipart upload with this gateway.",
-            ProposedSize=length,
-            MaxSizeAllowed=B2_MAX_SIMPLE_UPLOAD,
+        version, digest = await _put_streamed(
+            ctx, client, bucket, name, request=request, attributes=attributes
         )
     headers = {"ETag": digest.etag, "x-amz-version-id": version.require_id()}
     return S3Response(200, {**headers, **checksum_headers(digest)})
@@ -124,20 +123,42 @@ async def _put_buffered(
 
 
 async def _put_streamed(
-    client: B2Client, bucket: Bucket, name: str, request: S3Request, attributes: ObjectAttributes
+    ctx: Context,
+    client: B2Client,
+    bucket: Bucket,
+    name: str,
+    *,
+    request: S3Request,
+    attributes: ObjectAttributes,
 ) -> tuple[FileVersion, BodyDigest]:
     length = _declared_length(request)
-    info = to_file_info(replace(attributes, gateway=_known_up_front(request.headers)))
+    known = _known_up_front(request.headers)
+    info = to_file_info(replace(attributes, gateway=known))
+    kind = content_type(request.headers)
 
     async def finalize() -> None:
-        request.body.verify()  # raises the S3 error: the SHA-1 is never sent, B2 keeps nothing
+        # Raises the S3 error before B2 gets the last SHA-1: B2 keeps nothing.
+        await request.body.drain()
 
-    version = await client.upload_file(
-        bucket.bucket_id,
-        name,
-        UploadBody.one_shot(length, aiter(request.body)),
-        content_type=content_type(request.headers),
-        file_info=info,
-        finalize=finalize,
-    )
-    return version, request.body.verify()
+    if length <= ctx.b2_max_simple_bytes:
+        body = UploadBody.one_shot(length, aiter(request.body))
+        version = await client.upload_file(
+            bucket.bucket_id, name, body, content_type=kind, file_info=info, finalize=finalize
+        )
+        return version, request.body.verify()
+    large = LargeTarget(client, bucket.bucket_id, ctx.b2_max_simple_bytes, kind)
+    if known.etag is not None:
+        version = await large.upload(name, aiter(request.body), length, info, finalize)
+        return version, request.body.verify()
+    # B2 keeps no MD5 for large files and their file info is fixed before the bytes flow: stage
+    # the bytes under a reserved name, then copy them (server-side) to the key with the ETag.
+    staging = f"{STAGING_ROOT}{ctx.new_token()}"
+    staged = await large.upload(staging, aiter(request.body), length, info, finalize)
+    try:
+        digest = request.body.verify()
+        final = to_file_info(replace(attributes, gateway=_gateway_info(digest)))
+        version = await large.copy(staged.require_id(), length, name, final)
+    finally:
+        with suppress(B2Error):
+            await client.delete_file_version(staging, staged.require_id())
+    return version, digest

@@ -23,6 +23,8 @@ from gateway.config import B2Key, CredentialStore, Identity, ServeSettings
 from gateway.emulator.server import EmulatorSettings, RunningEmulator, start_emulator
 
 PUT_BUFFER = 1024 * 1024  # bodies above this stream to B2 (small, so tests stay fast)
+B2_SIMPLE_LIMIT = 4 * 1024 * 1024  # objects above this become B2 large files (5 GB in production)
+PART_SIZE = 1024 * 1024  # the emulator's recommended (and minimum) part size here
 LIMITED_KEY, LIMITED_SECRET = "limited-identity", "limited-identity-secret-0123456789"
 LIMITED_BUCKET = "limited-allowed"
 
@@ -42,7 +44,14 @@ class Stack:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
         self.emulator: RunningEmulator = self.call(
-            start_emulator(EmulatorSettings(faults=True, max_buckets=100_000))
+            start_emulator(
+                EmulatorSettings(
+                    faults=True,
+                    max_buckets=100_000,
+                    absolute_minimum_part_size=PART_SIZE,
+                    recommended_part_size=PART_SIZE,
+                )
+            )
         )
         key = B2Key(self.emulator.key_id, self.emulator.key)
         self.credentials = CredentialStore(
@@ -61,6 +70,7 @@ class Stack:
             data_dir=data_dir,
             realm_url=self.emulator.url,
             put_buffer_bytes=PUT_BUFFER,
+            b2_max_simple_bytes=B2_SIMPLE_LIMIT,
         )
         self.gateway: RunningGateway = self.call(start_gateway(settings, self.credentials))
         self.b2: B2Client = self.call(self._open_b2())
