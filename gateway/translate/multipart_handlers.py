@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from gateway.s3.messages import S3Request, S3Response
 from gateway.s3.operations import Op
-from gateway.translate import multipart, multipart_complete, multipart_uploads
+from gateway.translate import multipart, multipart_complete, multipart_uploads, versions
 from gateway.translate.context import Context
 
 ContextHandler = Callable[[Context, S3Request], Awaitable[S3Response]]
@@ -23,4 +23,5 @@ def handlers(now_millis: Callable[[], int]) -> Mapping[Op, ContextHandler]:
         Op.AbortMultipartUpload: multipart.abort_multipart_upload,
         Op.ListParts: multipart.list_parts_handler,
         Op.ListMultipartUploads: multipart_uploads.list_multipart_uploads,
+        Op.ListObjectVersions: versions.list_object_versions,
     }
