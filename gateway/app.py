@@ -13,8 +13,9 @@ import aiohttp
 from aiohttp import web
 
 from gateway.b2 import B2Client
+from gateway.b2.errors import UnauthorizedError
 from gateway.b2.session import DEFAULT_TIMEOUT
-from gateway.config import B2Key, CredentialStore, Identity, ServeSettings
+from gateway.config import B2Key, ConfigError, CredentialStore, Identity, ServeSettings
 from gateway.emulator.server import EmulatorSettings, RunningEmulator, start_emulator
 from gateway.metrics import GatewayMetrics, build_metrics_app
 from gateway.s3.http import SERVER_SETTINGS, S3Frontend, build_app
@@ -48,7 +49,10 @@ class ClientPool:
                     session=self._session,
                     on_call=self._metrics.on_b2_call,
                 )
-                await client.open()
+                try:
+                    await client.open()
+                except UnauthorizedError as exc:
+                    raise ConfigError(f"Backblaze B2 refused key {key.key_id}: {exc}") from exc
                 self._clients[key.key_id] = client
 
     async def client_for(self, identity: Identity) -> B2Client:
