@@ -15,7 +15,7 @@ import base64
 import datetime as dt
 from collections.abc import AsyncIterator, Mapping
 
-from gateway.b2 import B2Client, Bucket, FileVersion, UploadBody
+from gateway.b2 import B2Client, Bucket, UploadBody
 from gateway.s3 import errors
 from gateway.s3.checksums import ChecksumAlgorithm, expectations
 from gateway.s3.messages import S3Request, S3Response
@@ -24,6 +24,7 @@ from gateway.s3.xml import InitiateMultipartUploadResult
 from gateway.s3.xml_listing import ListPartsResult, PartEntry
 from gateway.translate.context import Context, require_key, resolve_bucket
 from gateway.translate.headers import check_headers
+from gateway.translate.large_files import LargeTarget
 from gateway.translate.mapping import GatewayInfo, ObjectAttributes, quoted_etag, to_file_info
 from gateway.translate.multipart_store import (
     MAX_PART_NUMBER,
@@ -41,7 +42,6 @@ from gateway.translate.names import b2_name
 from gateway.translate.objects_put import content_type, object_attributes
 
 MAX_PART_BYTES = 5 * 1024**3  # S3's limit for one part
-B2_MAX_PART_FILE = 5_000_000_000  # B2's limit for the simple upload that stores a part
 PART_CONTENT_TYPE = "application/octet-stream"
 MAX_PARTS_LISTED = 1000
 
@@ -90,12 +90,6 @@ def _part_length(request: S3Request) -> int:
         raise errors.MissingContentLength()
     if length > MAX_PART_BYTES:
         raise errors.EntityTooLarge(ProposedSize=length, MaxSizeAllowed=MAX_PART_BYTES)
-    if length > B2_MAX_PART_FILE:
-        raise errors.EntityTooLarge(
-            "Parts above 5,000,000,000 bytes are not supported by this gateway.",
-            ProposedSize=length,
-            MaxSizeAllowed=B2_MAX_PART_FILE,
-        )
     return length
 
 
@@ -161,48 +155,63 @@ async def _store_part(
 ) -> GatewayInfo:
     length = _part_length(request)
     body = _Hashing(request, _own_checksum(request, upload))
-    if length <= ctx.put_buffer_bytes:
-        data = bytearray()
-        async for piece in body.pieces():
-            data += piece
-        info = body.info()
-        await client.upload_file(
-            bucket.bucket_id,
-            name,
-            bytes(data),
-            content_type=PART_CONTENT_TYPE,
-            file_info=to_file_info(ObjectAttributes(gateway=info)),
-        )
-        return info
-    declared = _up_front(request)
-
-    async def finalize() -> None:
-        body.info()  # raises the S3 error: the SHA-1 is never sent, B2 keeps nothing
-
-    version = await client.upload_file(
+    if length > ctx.put_buffer_bytes:
+        target = LargeTarget(client, bucket.bucket_id, ctx.b2_max_simple_bytes, PART_CONTENT_TYPE)
+        return await _store_streamed(target, request, body, name=name, length=length)
+    data = bytearray()
+    async for piece in body.pieces():
+        data += piece
+    info = body.info()
+    await client.upload_file(
         bucket.bucket_id,
         name,
-        UploadBody.one_shot(length, body.pieces()),
-        content_type=PART_CONTENT_TYPE,
-        file_info=to_file_info(ObjectAttributes(gateway=declared)),
-        finalize=finalize,
-    )
-    info = body.info()
-    if info.checksums != declared.checksums:
-        await _record_digests(client, version, info)
-    return info
-
-
-async def _record_digests(client: B2Client, version: FileVersion, info: GatewayInfo) -> None:
-    """File info is fixed before a streamed body: a checksum known only at its end (a trailer,
-    or computed by the gateway) is recorded by a server-side copy of the part onto itself."""
-    await client.copy_file(
-        version.require_id(),
-        version.file_name,
+        bytes(data),
         content_type=PART_CONTENT_TYPE,
         file_info=to_file_info(ObjectAttributes(gateway=info)),
     )
-    await client.delete_file_version(version.file_name, version.require_id())
+    return info
+
+
+async def _store_streamed(
+    target: LargeTarget, request: S3Request, body: _Hashing, *, name: str, length: int
+) -> GatewayInfo:
+    """Stream the part (as a B2 large file above B2's simple-upload limit). File info is fixed
+    before the body, so digests known only at its end (a trailer, a checksum the gateway
+    computes, a large file's MD5) are recorded by a server-side copy of the part onto itself."""
+    declared = _up_front(request)
+    declared_info = to_file_info(ObjectAttributes(gateway=declared))
+
+    async def finalize() -> None:
+        # A part cut to exact lengths may not have asked for the body's end yet.
+        await request.body.drain()
+        body.info()  # raises the S3 error: the SHA-1 is never sent, B2 keeps nothing
+
+    large = length > target.limit
+    client = target.client
+    if large:
+        version = await target.upload(name, body.pieces(), length, declared_info, finalize)
+    else:
+        version = await client.upload_file(
+            target.bucket_id,
+            name,
+            UploadBody.one_shot(length, body.pieces()),
+            content_type=PART_CONTENT_TYPE,
+            file_info=declared_info,
+            finalize=finalize,
+        )
+    info = body.info()
+    # B2 keeps the MD5 of simple files itself; anything else missing must be recorded.
+    if info.checksums != declared.checksums or (large and declared.etag is None):
+        staged = version.require_id()
+        full_info = to_file_info(ObjectAttributes(gateway=info))
+        if large:
+            await target.copy(staged, length, name, full_info)
+        else:
+            await client.copy_file(
+                staged, name, content_type=PART_CONTENT_TYPE, file_info=full_info
+            )
+        await client.delete_file_version(name, staged)
+    return info
 
 
 def part_response_headers(info: GatewayInfo) -> dict[str, str]:

@@ -46,7 +46,6 @@ from gateway.translate.names import b2_name
 log = logging.getLogger(__name__)
 
 MIN_PART_BYTES = 5 * 1024 * 1024  # S3's minimum for every part but the last
-B2_MAX_COPY = 5_000_000_000  # B2's limit for one copy_file / copy_part
 COPY_CONCURRENCY = 4
 KEEPALIVE_SECONDS = 10.0
 _XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -86,16 +85,17 @@ class Piece:
     byte_range: ByteRange | None  # None: the whole part
 
 
-def pieces_of(parts: Sequence[StoredPart]) -> list[Piece]:
-    """B2 parts in order; a part above B2's copy limit is cut into near-equal pieces (each far
-    above B2's 5 MB minimum), and empty parts are dropped (B2 parts hold at least a byte)."""
+def pieces_of(parts: Sequence[StoredPart], limit: int) -> list[Piece]:
+    """B2 parts in order; a part above B2's copy ``limit`` is cut into near-equal pieces (each
+    above half the limit, far above B2's minimum part size), and empty parts are dropped
+    (B2 parts hold at least a byte)."""
     pieces: list[Piece] = []
     for part in parts:
-        if part.size <= B2_MAX_COPY:
+        if part.size <= limit:
             if part.size > 0:
                 pieces.append(Piece(part.file_id, None))
             continue
-        count = -(-part.size // B2_MAX_COPY)
+        count = -(-part.size // limit)
         bounds = [part.size * i // count for i in range(count + 1)]
         pieces += [
             Piece(part.file_id, ByteRange(start, end - 1))
@@ -109,16 +109,23 @@ async def _all_parts(client: B2Client, bucket: Bucket, upload_id: str) -> dict[i
     return {p.number: p for p in parts}
 
 
-async def _assemble(
-    client: B2Client,
-    bucket: Bucket,
-    name: str,
-    upload: Upload,
-    parts: Sequence[StoredPart],
-    *,
-    info: Mapping[str, str],
-) -> FileVersion:
-    pieces = pieces_of(parts)
+@dataclass(frozen=True)
+class Assembly:
+    """Everything Complete needs once the part list has been validated."""
+
+    client: B2Client
+    bucket: Bucket
+    upload: Upload
+    parts: Sequence[StoredPart]
+    info: GatewayInfo  # the object's ETag and checksum
+    limit: int  # B2's limit for one copy
+
+
+async def _assemble(job: Assembly) -> FileVersion:
+    client, bucket, upload, parts = job.client, job.bucket, job.upload, job.parts
+    name = b2_name(upload.key)
+    info = to_file_info(replace(upload.attributes, gateway=job.info))
+    pieces = pieces_of(parts, job.limit)
     if len(pieces) <= 1:
         # One piece (or an empty object): one copy with the final file info.
         source = pieces[0] if pieces else Piece(parts[0].file_id, None)
@@ -157,12 +164,9 @@ def _copier(
     return copy
 
 
-async def _finish(
-    client: B2Client, bucket: Bucket, upload: Upload, parts: Sequence[StoredPart], info: GatewayInfo
-) -> S3Response:
-    name = b2_name(upload.key)
-    file_info = to_file_info(replace(upload.attributes, gateway=info))
-    version = await _assemble(client, bucket, name, upload, parts, info=file_info)
+async def _finish(job: Assembly) -> S3Response:
+    client, bucket, upload, info = job.client, job.bucket, job.upload, job.info
+    version = await _assemble(job)
     try:
         await delete_upload(client, bucket, upload)
     except B2Error:  # the object exists; leftovers only cost storage and stay abortable
@@ -211,7 +215,8 @@ async def complete_multipart_upload(
         etag=multipart_etag([p.etag for p in parts]),
         checksums={} if checksum is None or algorithm is None else {algorithm.name: checksum},
     )
-    work = asyncio.ensure_future(_finish(client, bucket, upload, parts, info))
+    job = Assembly(client, bucket, upload, parts, info, ctx.b2_max_simple_bytes)
+    work = asyncio.ensure_future(_finish(job))
     done, _ = await asyncio.wait({work}, timeout=keepalive_seconds)
     if done:
         return work.result()
