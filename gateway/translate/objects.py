@@ -148,12 +148,48 @@ def _span_of(
     return 0, info.content_length - 1, info.content_length
 
 
-async def _head(
-    client: B2Client, bucket_name: str, name: str, version_id: str | None
-) -> DownloadInfo:
-    if version_id is not None:
-        return await client.head_by_id(version_id)
-    return await client.head_by_name(bucket_name, name)
+_ABSENT_VERSION = (b2_errors.NotFoundError, b2_errors.BadRequestError)
+
+
+async def _absent_version(
+    client: B2Client, method: str, name: str, key: str, version_id: str
+) -> errors.S3Error:
+    """S3 answers a version that is a delete marker with 405; anything else is NoSuchVersion."""
+    try:
+        version = await client.get_file_info(version_id)
+    except _ABSENT_VERSION:
+        version = None
+    if version is None or version.action != "hide" or version.file_name != name:
+        return errors.NoSuchVersion(Key=key, VersionId=version_id)
+    headers = {
+        "x-amz-delete-marker": "true",
+        "x-amz-version-id": version_id,
+        "Allow": "DELETE",
+        "Last-Modified": http_date(version.upload_timestamp),
+    }
+    return errors.MethodNotAllowed(Method=method, ResourceType="DeleteMarker", headers=headers)
+
+
+@dataclass(frozen=True)
+class _Addressed:
+    """The object a GET or HEAD addresses."""
+
+    bucket_name: str
+    key: str
+    version_id: str | None
+
+    @property
+    def name(self) -> str:
+        return b2_name(self.key)
+
+
+async def _head(client: B2Client, at: _Addressed) -> DownloadInfo:
+    if at.version_id is None:
+        return await client.head_by_name(at.bucket_name, at.name)
+    try:
+        return await client.head_by_id(at.version_id)
+    except _ABSENT_VERSION:
+        raise await _absent_version(client, "HEAD", at.name, at.key, at.version_id) from None
 
 
 async def head_object(ctx: Context, request: S3Request) -> S3Response:
@@ -162,7 +198,7 @@ async def head_object(ctx: Context, request: S3Request) -> S3Response:
     client, bucket = await resolve_bucket(ctx, request)
     name = b2_name(key)
     version_id = request.params.get("versionId")
-    info = await _head(client, bucket.bucket_name, name, version_id)
+    info = await _head(client, _Addressed(bucket.bucket_name, key, version_id))
     _check_version(info, name, key, version_id)
     wanted, part = _requested(request)
     span = _whole_part(info) if part else None
@@ -181,14 +217,20 @@ async def get_object(ctx: Context, request: S3Request) -> S3Response:
     name = b2_name(key)
     version_id = request.params.get("versionId")
     wanted, part = _requested(request)
-    byte_range = await _b2_range(client, bucket.bucket_name, name, version_id, wanted)
+    at = _Addressed(bucket.bucket_name, key, version_id)
+    byte_range = await _b2_range(client, at, wanted)
     stack = AsyncExitStack()
     try:
         if version_id is not None:
             opened = client.download_by_id(version_id, byte_range=byte_range)
         else:
             opened = client.download_by_name(bucket.bucket_name, name, byte_range=byte_range)
-        stream = await stack.enter_async_context(opened)
+        try:
+            stream = await stack.enter_async_context(opened)
+        except _ABSENT_VERSION:
+            if version_id is None:
+                raise
+            raise await _absent_version(client, "GET", name, key, version_id) from None
         _check_version(stream.info, name, key, version_id)
         status, headers = await _respond_headers(
             client, request, stream.info, _span_of(stream.info, wanted, part)
@@ -201,11 +243,7 @@ async def get_object(ctx: Context, request: S3Request) -> S3Response:
 
 
 async def _b2_range(
-    client: B2Client,
-    bucket_name: str,
-    name: str,
-    version_id: str | None,
-    wanted: RangeRequest | None,
+    client: B2Client, at: _Addressed, wanted: RangeRequest | None
 ) -> ByteRange | None:
     if wanted is None:
         return None
@@ -213,7 +251,7 @@ async def _b2_range(
         assert wanted.first is not None
         return ByteRange(wanted.first, wanted.last)
     # B2 takes no suffix ranges: learn the size first.
-    info = await _head(client, bucket_name, name, version_id)
+    info = await _head(client, at)
     return ByteRange(*wanted.resolve(info.content_length))
 
 

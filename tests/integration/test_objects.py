@@ -10,6 +10,7 @@ import zlib
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from gateway.s3 import errors
 from gateway.translate.names import ESCAPED_ROOT
@@ -347,3 +348,24 @@ def test_delete_version_removes_it(s3: Any, stack: Stack, bucket: str) -> None:
 def test_delete_missing_bucket(s3: Any, bucket_name: str) -> None:
     with refused(errors.NoSuchBucket):
         s3.delete_object(Bucket=bucket_name, Key="k")
+
+
+def test_get_delete_marker_version_is_method_not_allowed(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    marker = s3.delete_object(Bucket=bucket, Key="k")["VersionId"]
+    with refused(errors.MethodNotAllowed):
+        s3.get_object(Bucket=bucket, Key="k", VersionId=marker)
+    with pytest.raises(ClientError) as caught:
+        s3.head_object(Bucket=bucket, Key="k", VersionId=marker)
+    headers = caught.value.response["ResponseMetadata"]["HTTPHeaders"]
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 405
+    assert headers["x-amz-delete-marker"] == "true"
+    assert headers["x-amz-version-id"] == marker
+
+
+def test_get_unknown_version_id(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    with refused(errors.NoSuchVersion):
+        s3.get_object(Bucket=bucket, Key="k", VersionId="4_zbogus")
+    with refused(errors.NoSuchVersion):
+        s3.head_object(Bucket=bucket, Key="k", VersionId="4_zbogus")
