@@ -25,6 +25,7 @@ from gateway.emulator.server import EmulatorSettings, RunningEmulator, start_emu
 PUT_BUFFER = 1024 * 1024  # bodies above this stream to B2 (small, so tests stay fast)
 B2_SIMPLE_LIMIT = 4 * 1024 * 1024  # objects above this become B2 large files (5 GB in production)
 PART_SIZE = 1024 * 1024  # the emulator's recommended (and minimum) part size here
+VHOST_DOMAIN = "s3.localhost"  # virtual-host style: <bucket>.s3.localhost
 LIMITED_KEY, LIMITED_SECRET = "limited-identity", "limited-identity-secret-0123456789"
 LIMITED_BUCKET = "limited-allowed"
 
@@ -71,6 +72,7 @@ class Stack:
             realm_url=self.emulator.url,
             put_buffer_bytes=PUT_BUFFER,
             b2_max_simple_bytes=B2_SIMPLE_LIMIT,
+            base_domains=(VHOST_DOMAIN,),
         )
         self.gateway: RunningGateway = self.call(start_gateway(settings, self.credentials))
         self.b2: B2Client = self.call(self._open_b2())
