@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import socket
 import zlib
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -283,3 +285,36 @@ def test_composite_checksum_when_client_sends_none_for_parts(s3_factory: Any, bu
     joined = b"".join(base64.b64decode(s) for s in sha)
     expected = base64.b64encode(hashlib.sha256(joined).digest()).decode() + "-2"
     assert done["ChecksumSHA256"] == expected
+
+
+def _cut_off_upload(url: str, announced: int, sent: bytes) -> bytes:
+    """PUT ``url`` announcing ``announced`` bytes, send ``sent``, stop sending, and read
+    whatever the server answers until it closes (so its handling is over)."""
+    parsed = urlsplit(url)
+    with socket.create_connection((parsed.hostname, parsed.port), timeout=60) as conn:
+        head = (
+            f"PUT {parsed.path}?{parsed.query} HTTP/1.1\r\nHost: {parsed.netloc}\r\n"
+            f"Content-Length: {announced}\r\n\r\n"
+        )
+        conn.sendall(head.encode() + sent)
+        conn.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+        return answer
+
+
+@pytest.mark.parametrize("size", [100_000, 3 * MIB], ids=["buffered", "streamed"])
+def test_part_upload_cut_off_mid_body_stores_no_part(
+    s3: Any, stack: Stack, bucket: str, size: int
+) -> None:
+    upload_id = upload(s3, bucket, "k")
+    url = s3.generate_presigned_url(
+        "upload_part",
+        Params={"Bucket": bucket, "Key": "k", "UploadId": upload_id, "PartNumber": 1},
+        ExpiresIn=300,
+    )
+    answer = _cut_off_upload(url, size, blob(size // 2, 1))
+    assert b" 200 " not in answer.split(b"\r\n", 1)[0]
+    assert s3.list_parts(Bucket=bucket, Key="k", UploadId=upload_id).get("Parts", []) == []
+    assert len(reserved_versions(stack, bucket)) == 1  # the marker only
