@@ -87,7 +87,7 @@ class Piece:
 
 def pieces_of(parts: Sequence[StoredPart], limit: int) -> list[Piece]:
     """B2 parts in order; a part above B2's copy ``limit`` is cut into near-equal pieces (each
-    above half the limit, far above B2's minimum part size), and empty parts are dropped
+    at least half the limit, far above B2's minimum part size), and empty parts are dropped
     (B2 parts hold at least a byte)."""
     pieces: list[Piece] = []
     for part in parts:
