@@ -15,9 +15,12 @@ from aiohttp import web
 from gateway.b2 import B2Client
 from gateway.b2.errors import UnauthorizedError
 from gateway.b2.session import DEFAULT_TIMEOUT
+from gateway.b2.stats import ClientStatsSnapshot, OnCall
 from gateway.config import B2Key, ConfigError, CredentialStore, Identity, ServeSettings
 from gateway.emulator.server import EmulatorSettings, RunningEmulator, start_emulator
-from gateway.metrics import GatewayMetrics, build_metrics_app
+from gateway.log import log_access, register_secrets
+from gateway.metrics import B2Reachability, GatewayMetrics, build_metrics_app
+from gateway.observe import RequestObserver
 from gateway.s3.http import SERVER_SETTINGS, S3Frontend, build_app
 from gateway.s3.sigv4 import SigV4Verifier
 from gateway.tls import CertificatePaths, ensure_self_signed, server_context
@@ -32,9 +35,9 @@ READY_TIMEOUT_SECONDS = 5.0
 class ClientPool:
     """One B2 client per B2 key (several S3 identities may share a key), one HTTP session."""
 
-    def __init__(self, realm_url: str, metrics: GatewayMetrics) -> None:
+    def __init__(self, realm_url: str, on_call: OnCall) -> None:
         self._realm_url = realm_url
-        self._metrics = metrics
+        self._on_call = on_call
         self._session = aiohttp.ClientSession(auto_decompress=False, timeout=DEFAULT_TIMEOUT)
         self._clients: dict[str, B2Client] = {}
 
@@ -47,7 +50,7 @@ class ClientPool:
                     key.key_id,
                     key.application_key,
                     session=self._session,
-                    on_call=self._metrics.on_b2_call,
+                    on_call=self._on_call,
                 )
                 try:
                     await client.open()
@@ -58,7 +61,12 @@ class ClientPool:
     async def client_for(self, identity: Identity) -> B2Client:
         return self._clients[identity.b2_key.key_id]
 
+    def stats(self) -> list[ClientStatsSnapshot]:
+        return [client.stats() for client in self._clients.values()]
+
     async def authorised(self) -> bool:
+        """Every key holds an authorisation younger than the client's refresh age (normally
+        cached: a B2 call only when it is due for renewal)."""
         try:
             async with asyncio.timeout(READY_TIMEOUT_SECONDS):
                 for client in self._clients.values():
@@ -84,10 +92,21 @@ class RunningGateway:
     _runners: list[web.AppRunner] = field(repr=False)
     _pool: ClientPool = field(repr=False)
     _emulator: RunningEmulator | None = field(repr=False)
-    draining: bool = False
+    _reachability: B2Reachability = field(repr=False, default_factory=B2Reachability)
+    draining: bool = False  # set first on shutdown: readiness fails while requests finish
 
     async def ready(self) -> bool:
-        return not self.draining and await self._pool.authorised()
+        return await self.unready_reason() is None
+
+    async def unready_reason(self) -> str | None:
+        """Why the gateway should get no traffic now, or None when it should."""
+        if self.draining:
+            return "draining"
+        if not self._reachability.reachable():
+            return "B2 unreachable"
+        if not await self._pool.authorised():
+            return "B2 not authorised"
+        return None
 
     async def close(self) -> None:
         self.draining = True
@@ -122,6 +141,13 @@ async def _embedded(settings: ServeSettings) -> tuple[RunningEmulator, Credentia
     return emulator, CredentialStore({key.key_id: Identity(key.key_id, key.application_key, key)})
 
 
+def _secrets(credentials: CredentialStore) -> list[str]:
+    identities = credentials.identities.values()
+    return [i.secret_access_key for i in identities] + [
+        i.b2_key.application_key for i in identities
+    ]
+
+
 async def start_gateway(settings: ServeSettings, credentials: CredentialStore) -> RunningGateway:
     """Start everything; with no credentials, the embedded emulator and its master key."""
     emulator: RunningEmulator | None = None
@@ -130,7 +156,16 @@ async def start_gateway(settings: ServeSettings, credentials: CredentialStore) -
         emulator, credentials = await _embedded(settings)
         realm_url = emulator.url
     metrics = GatewayMetrics()
-    pool = ClientPool(realm_url, metrics)
+    observer = RequestObserver(metrics, log_access)
+    reachability = B2Reachability()
+
+    def on_b2_call(endpoint: str, status: int, seconds: float) -> None:
+        observer.on_b2_call(endpoint, status, seconds)
+        reachability.on_b2_call(endpoint, status, seconds)
+
+    register_secrets(_secrets(credentials))
+    pool = ClientPool(realm_url, on_b2_call)
+    metrics.watch_b2_clients(pool.stats)
     runners: list[web.AppRunner] = []
     gateway: RunningGateway | None = None
     try:
@@ -143,9 +178,10 @@ async def start_gateway(settings: ServeSettings, credentials: CredentialStore) -
             on_ignored_header=metrics.on_ignored_header,
         )
         frontend = S3Frontend(
-            build_handlers(ctx, on_handled=metrics.on_handled),
+            build_handlers(ctx),
             SigV4Verifier(credentials, region=settings.region),
             base_domains=settings.base_domains,
+            exchanges=observer.start,
         )
         s3_runner = web.AppRunner(build_app(frontend), access_log=None, **SERVER_SETTINGS)
         await s3_runner.setup()
@@ -173,10 +209,11 @@ async def start_gateway(settings: ServeSettings, credentials: CredentialStore) -
             runners,
             pool,
             emulator,
+            reachability,
         )
         if settings.metrics_port is not None:
             metrics_runner = web.AppRunner(
-                build_metrics_app(metrics, gateway.ready), access_log=None
+                build_metrics_app(metrics, gateway.unready_reason), access_log=None
             )
             await metrics_runner.setup()
             runners.append(metrics_runner)

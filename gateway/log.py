@@ -1,14 +1,116 @@
-"""Logging set-up: one line per record on stderr, with the logger name (the module)."""
+"""Logging: one line per record on stderr, as JSON objects or as text, secrets scrubbed.
+
+The access log is one record per S3 request on the ``gateway.access`` logger (see ``AccessRecord``).
+Nothing logs headers or query strings on purpose; as a second line of defence every formatted
+line is scrubbed of signatures, credentials and tokens in query strings or ``Authorization``
+values, and of every secret registered with ``register_secrets`` (the S3 secret keys, the B2
+application keys), wherever they appear.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Literal, TextIO
+
+LogFormat = Literal["json", "text"]
+ACCESS_LOGGER = "gateway.access"
+REDACTED = "[REDACTED]"
+
+access_log = logging.getLogger(ACCESS_LOGGER)
 
 
-def configure(level: str = "INFO") -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+@dataclass(frozen=True)
+class AccessRecord:
+    """One S3 request. ``operation`` is the AWS operation name (``unknown`` if it was refused
+    before routing); ``status`` 0 means no response was started; bytes are body bytes."""
+
+    request_id: str
+    method: str
+    operation: str
+    bucket: str | None
+    key: str | None
+    status: int
+    error: str | None  # the S3 error code answered, if any
+    bytes_in: int
+    bytes_out: int
+    duration_seconds: float
+    completed: bool  # False: the connection broke before the response was fully sent
+    b2_calls: int
+    b2_calls_by_endpoint: Mapping[str, int]
+
+
+def log_access(record: AccessRecord) -> None:
+    access_log.info(
+        "%s %s %s", record.method, record.operation, record.status, extra={"access": asdict(record)}
+    )
+
+
+# Query parameters and header values that carry credentials, in any case.
+_SECRET_PATTERNS = (
+    re.compile(
+        r"(?i)((?:x-amz-signature|x-amz-credential|x-amz-security-token|signature|"
+        r"awsaccesskeyid|authorization)=)[^&\s\"']+"
+    ),
+    re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)[^\"'\n,}]+"),
+)
+_secrets: set[str] = set()
+
+
+def register_secrets(values: Iterable[str]) -> None:
+    """Secrets that must never appear in a log line (process-wide, like logging itself)."""
+    _secrets.update(value for value in values if len(value) >= 8)
+
+
+def redact(text: str) -> str:
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(lambda match: match.group(1) + REDACTED, text)
+    for secret in _secrets:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, then the access fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        access = getattr(record, "access", None)
+        if isinstance(access, dict):
+            entry.update(access)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return redact(json.dumps(entry, separators=(",", ":"), default=str))
+
+
+class TextFormatter(logging.Formatter):
+    """``time LEVEL logger: message key=value ...``"""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        access = getattr(record, "access", None)
+        if isinstance(access, dict):
+            line += "".join(f" {name}={value}" for name, value in access.items())
+        return redact(line)
+
+
+def configure(level: str = "INFO", fmt: LogFormat = "text", stream: TextIO | None = None) -> None:
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -12,7 +12,7 @@ import ipaddress
 import logging
 import secrets
 from collections.abc import AsyncIterator, Callable, Collection, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 from aiohttp import http_exceptions, web
@@ -37,6 +37,41 @@ _IDS = web.RequestKey("s3_ids", dict)
 _ACCEPTED = web.RequestKey("s3_accepted", S3Request)
 
 
+class Exchange(Protocol):
+    """Told what happens to one request as it happens (metrics, access log; wired by gateway.app).
+    Bytes are body bytes as they pass, not Content-Length."""
+
+    def routed(self, request: S3Request) -> None: ...
+    def received(self, size: int) -> None: ...
+    def responding(self, status: int, error: errors.S3Error | None) -> None: ...
+    def sent(self, size: int) -> None: ...
+    def finished(self, *, completed: bool) -> None: ...
+
+
+StartExchange = Callable[[str, str], Exchange]
+"""(HTTP method, request id) -> the Exchange of a new request."""
+
+
+class _Unobserved:
+    def routed(self, request: S3Request) -> None:
+        pass
+
+    def received(self, size: int) -> None:
+        pass
+
+    def responding(self, status: int, error: errors.S3Error | None) -> None:
+        pass
+
+    def sent(self, size: int) -> None:
+        pass
+
+    def finished(self, *, completed: bool) -> None:
+        pass
+
+
+_EXCHANGE = web.RequestKey("s3_exchange", Exchange)
+
+
 def new_request_id() -> str:
     return secrets.token_hex(8).upper()
 
@@ -53,6 +88,7 @@ class S3Frontend:
         trusted_proxies: Collection[IPNetwork] = (),
         request_ids: Callable[[], str] = new_request_id,
         host_id: str = "",
+        exchanges: StartExchange = lambda method, request_id: _Unobserved(),
     ) -> None:
         self._handlers = handlers
         self._verifier = verifier
@@ -60,15 +96,29 @@ class S3Frontend:
         self._trusted_proxies = tuple(trusted_proxies)
         self._request_ids = request_ids
         self._host_id = host_id
+        self._exchanges = exchanges
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         ids = request.get(_IDS) or self._new_ids()
+        exchange = request.get(_EXCHANGE) or self._exchange(request, ids)
+        completed = False
         try:
-            s3_request = request.get(_ACCEPTED) or self._accept(request, ids)
+            answer = await self._answer(request, ids, exchange)
+            completed = True
+        finally:
+            exchange.finished(completed=completed)
+        return answer
+
+    async def _answer(
+        self, request: web.Request, ids: Mapping[str, str], exchange: Exchange
+    ) -> web.StreamResponse:
+        try:
+            s3_request = request.get(_ACCEPTED) or self._accept(request, ids, exchange)
+            exchange.routed(s3_request)
             response = await self._handler_for(s3_request.op)(s3_request)
         except Exception as exc:  # every failure must become S3 error XML
-            return _failure(request, exc, ids)
-        return await _send(request, response, ids)
+            return _failure(request, exc, ids, exchange)
+        return await _send(request, response, ids, exchange)
 
     async def expect(self, request: web.Request) -> web.StreamResponse | None:
         """``Expect: 100-continue``: authenticate and route *before* inviting the body, so a
@@ -76,10 +126,12 @@ class S3Frontend:
         if request.headers.get("Expect", "").lower() != "100-continue":
             return None
         ids = request[_IDS] = self._new_ids()
+        exchange = request[_EXCHANGE] = self._exchange(request, ids)
         try:
-            request[_ACCEPTED] = self._accept(request, ids)
+            request[_ACCEPTED] = self._accept(request, ids, exchange)
         except Exception as exc:  # every failure must become S3 error XML
-            refusal = _failure(request, exc, ids)
+            refusal = _failure(request, exc, ids, exchange)
+            exchange.finished(completed=True)
             # The client will not send the body it announced: the connection cannot carry
             # another request (its next bytes would be read as this body), so close it.
             refusal.force_close()
@@ -90,7 +142,12 @@ class S3Frontend:
     def _new_ids(self) -> dict[str, str]:
         return {"x-amz-request-id": self._request_ids(), "x-amz-id-2": self._host_id}
 
-    def _accept(self, request: web.Request, ids: Mapping[str, str]) -> S3Request:
+    def _exchange(self, request: web.Request, ids: Mapping[str, str]) -> Exchange:
+        return self._exchanges(request.method, ids["x-amz-request-id"])
+
+    def _accept(
+        self, request: web.Request, ids: Mapping[str, str], exchange: Exchange
+    ) -> S3Request:
         raw_path, _, raw_query = request.raw_path.partition("?")
         raw_headers = [
             (name.decode("latin-1").lower(), value) for name, value in request.raw_headers
@@ -112,7 +169,8 @@ class S3Frontend:
             base_domains=self._base_domains,
             trusted_proxy=trusted,
         )
-        body = open_body(auth, headers, _pieces(request), content_length=request.content_length)
+        pieces = _pieces(request, exchange)
+        body = open_body(auth, headers, pieces, content_length=request.content_length)
         request_id = ids["x-amz-request-id"]
         return S3Request(route.op, route, auth, request.method, headers, body, request_id)
 
@@ -139,22 +197,25 @@ def build_app(frontend: S3Frontend) -> web.Application:
     return app
 
 
-async def _pieces(request: web.Request) -> AsyncIterator[bytes]:
+async def _pieces(request: web.Request, exchange: Exchange) -> AsyncIterator[bytes]:
     """The body with HTTP framing removed; a broken upload becomes IncompleteBody."""
     try:
         async for piece in request.content.iter_chunked(_READ_PIECE):
+            exchange.received(len(piece))
             yield piece
     except (http_exceptions.HttpProcessingError, aiohttp.ClientPayloadError, ConnectionError):
         raise errors.IncompleteBody("The request body terminated unexpectedly") from None
 
 
 async def _send(
-    request: web.Request, response: S3Response, ids: Mapping[str, str]
+    request: web.Request, response: S3Response, ids: Mapping[str, str], exchange: Exchange
 ) -> web.StreamResponse:
     headers = {**response.headers, **ids}
     body = response.body
+    exchange.responding(response.status, None)
     if body is None or isinstance(body, bytes) or request.method == "HEAD":
         payload = body if isinstance(body, bytes) and request.method != "HEAD" else None
+        exchange.sent(len(payload or b""))
         return web.Response(status=response.status, headers=headers, body=payload)
     stream = web.StreamResponse(status=response.status, headers=headers)
     await stream.prepare(request)
@@ -162,16 +223,22 @@ async def _send(
     # connection, so the client sees a truncated body rather than a complete-looking one.
     async for data in body:
         await stream.write(data)
+        exchange.sent(len(data))
     await stream.write_eof()
     return stream
 
 
-def _failure(request: web.Request, exc: Exception, ids: Mapping[str, str]) -> web.Response:
+def _failure(
+    request: web.Request, exc: Exception, ids: Mapping[str, str], exchange: Exchange
+) -> web.Response:
     """An S3 error as itself; anything else is logged (with its traceback) as InternalError."""
     if not isinstance(exc, errors.S3Error):
         log.error("unexpected error in %s %s", request.method, request.raw_path, exc_info=exc)
         exc = errors.InternalError()
-    return _error_response(request, exc, ids)
+    exchange.responding(exc.status, exc)
+    response = _error_response(request, exc, ids)
+    exchange.sent(response.content_length or 0)
+    return response
 
 
 def _error_response(
