@@ -81,6 +81,11 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="virtual-host style base domain (repeatable)",
     )
     serve.add_argument("--log-level", help="DEBUG, INFO (default), WARNING, ERROR")
+    serve.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        help="text (default) or json: one object per line, one access record per request",
+    )
 
 
 _SERVE_FLAGS = (
@@ -95,6 +100,7 @@ _SERVE_FLAGS = (
     "region",
     "base_domains",
     "log_level",
+    "log_format",
 )
 
 

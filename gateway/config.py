@@ -179,6 +179,7 @@ class ServeSettings:
     realm_url: str = DEFAULT_REALM
     put_buffer_bytes: int = 8 * 1024 * 1024
     log_level: str = "INFO"
+    log_format: str = "text"  # or "json": one object per line (gateway.log)
     # B2's limit for one upload or copy; larger objects become B2 large files. Lowered in tests.
     b2_max_simple_bytes: int = 5_000_000_000
 
@@ -197,6 +198,7 @@ _SERVE_ENV: Mapping[str, str] = {
     "B2_ENVIRONMENT": "realm_url",
     "GATEWAY_PUT_BUFFER_BYTES": "put_buffer_bytes",
     "GATEWAY_LOG_LEVEL": "log_level",
+    "GATEWAY_LOG_FORMAT": "log_format",
 }
 
 

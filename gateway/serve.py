@@ -62,7 +62,7 @@ def run(config: Path | None, flags: Mapping[str, object]) -> int:
     except ConfigError as exc:
         sys.stderr.write(f"s3-b2-gateway: {exc}\n")
         return 2
-    configure(settings.log_level)
+    configure(settings.log_level, "json" if settings.log_format == "json" else "text")
     try:
         asyncio.run(_serve(settings, config))
     except ConfigError as exc:
