@@ -146,6 +146,17 @@ def test_delete_bucket_cancels_unfinished_large_files(s3: Any, stack: Stack, buc
         s3.head_bucket(Bucket=bucket)
 
 
+def test_delete_bucket_removes_gateway_bookkeeping_files(
+    s3: Any, stack: Stack, bucket: str
+) -> None:
+    found = stack.call(stack.b2.get_bucket(bucket))
+    stack.call(stack.b2.upload_file(found.bucket_id, ".s3-b2-gateway/staging/left-over", b"x"))
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+    s3.delete_bucket(Bucket=bucket)
+    with refused(errors.NoSuchBucket):
+        s3.head_bucket(Bucket=bucket)
+
+
 def test_delete_bucket_after_all_versions_deleted(s3: Any, bucket: str) -> None:
     version = s3.put_object(Bucket=bucket, Key="k", Body=b"x")["VersionId"]
     marker = s3.delete_object(Bucket=bucket, Key="k")["VersionId"]

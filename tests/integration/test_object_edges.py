@@ -69,14 +69,23 @@ def test_put_above_b2_simple_limit_becomes_large_file(
 
 
 @pytest.mark.timeout(300)
-def test_put_large_with_wrong_content_md5_stores_nothing(
-    s3: Any, stack: Stack, bucket: str
+@pytest.mark.parametrize(
+    "claim",
+    [
+        {"ContentMD5": base64.b64encode(hashlib.md5(b"other").digest()).decode()},
+        {"ChecksumSHA256": base64.b64encode(hashlib.sha256(b"other").digest()).decode()},
+    ],
+    ids=["content-md5-direct", "sha256-staged"],
+)
+def test_put_large_with_wrong_digest_stores_nothing(
+    s3: Any, stack: Stack, bucket: str, claim: dict[str, str]
 ) -> None:
+    """With Content-MD5 the large file is written in place; without it the bytes are staged
+    under the reserved prefix first. Either way a bad body leaves nothing behind."""
     data = os.urandom(B2_SIMPLE_LIMIT + 1024 * 1024)
-    wrong = base64.b64encode(hashlib.md5(b"other").digest()).decode()
     refused_storing_nothing(
         stack,
         bucket,
         errors.BadDigest,
-        lambda: s3.put_object(Bucket=bucket, Key="big", Body=data, ContentMD5=wrong),
+        lambda: s3.put_object(Bucket=bucket, Key="big", Body=data, **claim),
     )
