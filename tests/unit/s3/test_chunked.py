@@ -300,3 +300,16 @@ def test_garbage_is_refused_or_decoded_never_hangs(
     except errors.S3Error:
         return
     assert len(decoded) == 10  # accepted only if it is a well-formed 10-byte body
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.binary(min_size=1, max_size=20000), where=st.floats(0, 1))
+def test_any_flipped_bit_in_an_unsigned_trailer_body_is_refused(data: bytes, where: float) -> None:
+    """Unsigned chunks are covered only by the trailing CRC32: the body's verdict catches it."""
+    wire = bytearray(
+        unsigned_body(split(data, [5000] * 5), [("x-amz-checksum-crc32", _crc32(data))])
+    )
+    wire[min(int(where * len(wire)), len(wire) - 1)] ^= 1
+    body = _unsigned_trailer_body(bytes(wire), len(data), "x-amz-checksum-crc32")
+    with pytest.raises(errors.S3Error):
+        asyncio.run(body.drain())
