@@ -39,10 +39,21 @@ def _creation_date(bucket: Bucket) -> dt.datetime:
     return dt.datetime.fromtimestamp(int(value) / 1000, tz=dt.UTC)
 
 
+async def _visible_buckets(client: B2Client) -> list[Bucket]:
+    """Every bucket the B2 key may see. B2 refuses to list all buckets to a key restricted to
+    some of them, so those are looked up one by one."""
+    account = await client.account()
+    allowed = account.allowed.buckets
+    if allowed is None:
+        return list(await client.list_buckets())
+    found = [await client.get_bucket(b.bucket_name) for b in allowed if b.bucket_name]
+    return [bucket for bucket in found if bucket is not None]
+
+
 async def list_buckets(ctx: Context, request: S3Request) -> S3Response:
     identity = identity_of(request)
     client = await client_for(ctx, request)
-    buckets = await client.list_buckets()
+    buckets = await _visible_buckets(client)
     account = await client.account()
     entries = [
         BucketEntry(b.bucket_name, _creation_date(b), ctx.region)
