@@ -2,11 +2,9 @@
 
 Validation (unknown part or ETag/checksum mismatch -> InvalidPart, a non-last part under 5 MiB
 -> EntityTooSmall) reads only the marker and the part listing, so its errors keep their own
-HTTP status. Assembly is server-side: one ``b2_copy_file`` (REPLACE, full file info) for a
-single piece, else ``b2_start_large_file`` with every file info entry now known, ``b2_copy_part``
-per piece (bounded concurrency), ``b2_finish_large_file``. Parts above B2's 5 GB copy limit are
-split into pieces; B2's 1..N numbering is the pieces' order, so S3's gaps do not matter.
-Then the temporary files and the marker are deleted.
+HTTP status. Assembly is server-side (``multipart_assembly``) with every file info entry now
+known; parts above B2's 5 GB copy limit are split into pieces, and B2's 1..N numbering is the
+pieces' order, so S3's gaps do not matter. Then the temporary files and the marker are deleted.
 
 An assembly still running after ``keepalive_seconds`` is answered as S3 does: 200 at once,
 whitespace while working, then the result or an error document in the body.
@@ -15,13 +13,12 @@ whitespace while working, then the result or an error document in the body.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from urllib.parse import quote
 
-from gateway.b2 import B2Client, Bucket, ByteRange, FileVersion, Part
+from gateway.b2 import B2Client, Bucket, FileVersion
 from gateway.b2.errors import B2Error
 from gateway.s3 import errors
 from gateway.s3.messages import S3Request, S3Response
@@ -32,10 +29,10 @@ from gateway.translate.context import Context, require_key, resolve_bucket
 from gateway.translate.errors import Target, s3_error
 from gateway.translate.headers import check_headers
 from gateway.translate.mapping import GatewayInfo, quoted_etag, to_file_info
+from gateway.translate.multipart_assembly import CopyTarget, Piece, assemble, split
 from gateway.translate.multipart_store import (
     StoredPart,
     Upload,
-    bounded,
     delete_upload,
     find_upload,
     list_parts,
@@ -46,7 +43,6 @@ from gateway.translate.names import b2_name
 log = logging.getLogger(__name__)
 
 MIN_PART_BYTES = 5 * 1024 * 1024  # S3's minimum for every part but the last
-COPY_CONCURRENCY = 4
 KEEPALIVE_SECONDS = 10.0
 _XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
@@ -77,30 +73,15 @@ def chosen_parts(
     return chosen
 
 
-@dataclass(frozen=True)
-class Piece:
-    """One B2 part of the final file: a byte range of one stored S3 part."""
-
-    file_id: str
-    byte_range: ByteRange | None  # None: the whole part
-
-
 def pieces_of(parts: Sequence[StoredPart], limit: int) -> list[Piece]:
-    """B2 parts in order; a part above B2's copy ``limit`` is cut into near-equal pieces (each
-    at least half the limit, far above B2's minimum part size), and empty parts are dropped
-    (B2 parts hold at least a byte)."""
+    """B2 parts in order: each S3 part whole, or split when above B2's copy ``limit``; empty
+    parts are dropped (B2 parts hold at least a byte)."""
     pieces: list[Piece] = []
     for part in parts:
         if part.size <= limit:
-            if part.size > 0:
-                pieces.append(Piece(part.file_id, None))
-            continue
-        count = -(-part.size // limit)
-        bounds = [part.size * i // count for i in range(count + 1)]
-        pieces += [
-            Piece(part.file_id, ByteRange(start, end - 1))
-            for start, end in itertools.pairwise(bounds)
-        ]
+            pieces += [Piece(part.file_id, None)] if part.size else []
+        else:
+            pieces += split(part.file_id, 0, part.size, limit)
     return pieces
 
 
@@ -122,46 +103,17 @@ class Assembly:
 
 
 async def _assemble(job: Assembly) -> FileVersion:
-    client, bucket, upload, parts = job.client, job.bucket, job.upload, job.parts
-    name = b2_name(upload.key)
-    info = to_file_info(replace(upload.attributes, gateway=job.info))
-    pieces = pieces_of(parts, job.limit)
-    if len(pieces) <= 1:
-        # One piece (or an empty object): one copy with the final file info.
-        source = pieces[0] if pieces else Piece(parts[0].file_id, None)
-        return await client.copy_file(
-            source.file_id,
-            name,
-            byte_range=source.byte_range,
-            content_type=upload.content_type,
-            file_info=info,
-        )
-    large = await client.start_large_file(
-        bucket.bucket_id, name, content_type=upload.content_type, file_info=info
+    upload = job.upload
+    target = CopyTarget(
+        job.client,
+        job.bucket.bucket_id,
+        b2_name(upload.key),
+        upload.content_type,
+        to_file_info(replace(upload.attributes, gateway=job.info)),
     )
-    large_id = large.require_id()
-    try:
-        copied = await bounded(
-            COPY_CONCURRENCY,
-            [_copier(client, piece, large_id, number) for number, piece in enumerate(pieces, 1)],
-        )
-        sha1s = tuple(p.content_sha1 for p in copied if isinstance(p, Part))
-        return await client.finish_large_file(large_id, sha1s)
-    except BaseException:
-        try:
-            await client.cancel_large_file(large_id)
-        except B2Error:
-            log.warning("could not cancel unfinished large file %s", large_id, exc_info=True)
-        raise
-
-
-def _copier(
-    client: B2Client, piece: Piece, large_id: str, number: int
-) -> Callable[[], Awaitable[Part]]:
-    async def copy() -> Part:
-        return await client.copy_part(piece.file_id, large_id, number, byte_range=piece.byte_range)
-
-    return copy
+    # An empty object: one copy of its (empty) single part.
+    pieces = pieces_of(job.parts, job.limit) or [Piece(job.parts[0].file_id, None)]
+    return await assemble(target, pieces)
 
 
 async def _finish(job: Assembly) -> S3Response:

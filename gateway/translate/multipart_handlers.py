@@ -6,7 +6,13 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from gateway.s3.messages import S3Request, S3Response
 from gateway.s3.operations import Op
-from gateway.translate import multipart, multipart_complete, multipart_uploads, versions
+from gateway.translate import (
+    multipart,
+    multipart_complete,
+    multipart_copy,
+    multipart_uploads,
+    versions,
+)
 from gateway.translate.context import Context
 
 ContextHandler = Callable[[Context, S3Request], Awaitable[S3Response]]
@@ -19,6 +25,7 @@ def handlers(now_millis: Callable[[], int]) -> Mapping[Op, ContextHandler]:
     return {
         Op.CreateMultipartUpload: create_multipart_upload,
         Op.UploadPart: multipart.upload_part,
+        Op.UploadPartCopy: multipart_copy.upload_part_copy,
         Op.CompleteMultipartUpload: multipart_complete.complete_multipart_upload,
         Op.AbortMultipartUpload: multipart.abort_multipart_upload,
         Op.ListParts: multipart.list_parts_handler,

@@ -343,3 +343,53 @@ def test_boto3_transfer_manager_round_trips_and_checksum_mode_get_validates(
         target = tmp_path / "down"
         s3.download_file(bucket, "managed", str(target), Config=config)
         assert target.read_bytes() == data
+
+
+def test_upload_part_copy_ranges_versions_and_conditions(s3: Any, bucket: str) -> None:
+    old = blob(PART + 100, 11)
+    first_version = s3.put_object(Bucket=bucket, Key="src", Body=old)["VersionId"]
+    new = blob(3000, 12)
+    s3.put_object(Bucket=bucket, Key="src", Body=new)
+    upload_id = upload(s3, bucket, "dst", ChecksumAlgorithm="CRC32")
+
+    whole_old = s3.upload_part_copy(
+        Bucket=bucket,
+        Key="dst",
+        UploadId=upload_id,
+        PartNumber=1,
+        CopySource={"Bucket": bucket, "Key": "src", "VersionId": first_version},
+    )
+    assert whole_old["CopyPartResult"]["ETag"] == f'"{hashlib.md5(old).hexdigest()}"'
+    assert whole_old["CopySourceVersionId"] == first_version
+    assert whole_old["CopyPartResult"]["ChecksumCRC32"] == _crc32(old)
+    ranged = s3.upload_part_copy(
+        Bucket=bucket,
+        Key="dst",
+        UploadId=upload_id,
+        PartNumber=2,
+        CopySource={"Bucket": bucket, "Key": "src"},
+        CopySourceRange="bytes=10-19",
+    )
+    assert ranged["CopyPartResult"]["ETag"] == f'"{hashlib.md5(new[10:20]).hexdigest()}"'
+    with refused(errors.PreconditionFailed):
+        s3.upload_part_copy(
+            Bucket=bucket,
+            Key="dst",
+            UploadId=upload_id,
+            PartNumber=3,
+            CopySource={"Bucket": bucket, "Key": "src"},
+            CopySourceIfMatch='"' + "0" * 32 + '"',
+        )
+    with refused(errors.InvalidRange):
+        s3.upload_part_copy(
+            Bucket=bucket,
+            Key="dst",
+            UploadId=upload_id,
+            PartNumber=3,
+            CopySource={"Bucket": bucket, "Key": "src"},
+            CopySourceRange="bytes=0-3000",
+        )
+    parts = [(1, whole_old["CopyPartResult"]["ETag"]), (2, ranged["CopyPartResult"]["ETag"])]
+    done = complete(s3, bucket, "dst", upload_id, parts)
+    assert done["ETag"] == multipart_etag(old, new[10:20])
+    assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == old + new[10:20]

@@ -16,9 +16,9 @@ from gateway.s3.checksums import ChecksumAlgorithm
 from gateway.s3.messages import S3Response
 from gateway.s3.xml_bodies import CompletedPart
 from gateway.translate.errors import Target
+from gateway.translate.multipart_assembly import Piece
 from gateway.translate.multipart_complete import (
     MIN_PART_BYTES,
-    Piece,
     _kept_alive,
     chosen_parts,
     pieces_of,
