@@ -24,6 +24,7 @@ from gateway.translate.etags import fallback_etag, stored_etag
 from gateway.translate.headers import check_headers
 from gateway.translate.mapping import META_PREFIX, from_file_info, http_date, quoted_etag
 from gateway.translate.names import b2_name
+from gateway.translate.versions import missing_key
 
 MAX_PART_NUMBER = 10000
 RESPONSE_OVERRIDES: Mapping[str, str] = {
@@ -198,7 +199,12 @@ async def head_object(ctx: Context, request: S3Request) -> S3Response:
     client, bucket = await resolve_bucket(ctx, request)
     name = b2_name(key)
     version_id = request.params.get("versionId")
-    info = await _head(client, _Addressed(bucket.bucket_name, key, version_id))
+    try:
+        info = await _head(client, _Addressed(bucket.bucket_name, key, version_id))
+    except b2_errors.NotFoundError:
+        if version_id is not None:
+            raise
+        raise await missing_key(client, bucket, key) from None
     _check_version(info, name, key, version_id)
     wanted, part = _requested(request)
     span = _whole_part(info) if part else None
@@ -227,10 +233,12 @@ async def get_object(ctx: Context, request: S3Request) -> S3Response:
             opened = client.download_by_name(bucket.bucket_name, name, byte_range=byte_range)
         try:
             stream = await stack.enter_async_context(opened)
-        except _ABSENT_VERSION:
-            if version_id is None:
-                raise
-            raise await _absent_version(client, "GET", name, key, version_id) from None
+        except _ABSENT_VERSION as absent:
+            if version_id is not None:
+                raise await _absent_version(client, "GET", name, key, version_id) from None
+            if isinstance(absent, b2_errors.NotFoundError):
+                raise await missing_key(client, bucket, key) from None
+            raise
         _check_version(stream.info, name, key, version_id)
         status, headers = await _respond_headers(
             client, request, stream.info, _span_of(stream.info, wanted, part)

@@ -24,6 +24,7 @@ from gateway.translate.listing import Listed, ListingPage, list_versions_page
 from gateway.translate.mapping import quoted_etag
 from gateway.translate.multipart import int_param
 from gateway.translate.multipart_uploads import encoding_type_param
+from gateway.translate.names import b2_name
 
 MAX_KEYS = 1000
 
@@ -54,6 +55,20 @@ def version_entry(listed: Listed, owner: Owner) -> VersionEntry | DeleteMarkerEn
         size=file.content_length,
         owner=owner,
     )
+
+
+async def missing_key(client: B2Client, bucket: Bucket, key: str) -> errors.S3Error:
+    """NoSuchKey for a GET or HEAD that found no current version; when the key's latest
+    version is a delete marker, S3 says so in headers (one more B2 call, on misses only)."""
+    name = b2_name(key)
+    page = await client.list_file_versions(
+        bucket.bucket_id, FileQuery(start_file_name=name, max_file_count=5)
+    )
+    latest = next((f for f in page.files if f.file_name == name and f.action != "start"), None)
+    if latest is None or latest.action != "hide":
+        return errors.NoSuchKey(Key=key)
+    headers = {"x-amz-delete-marker": "true", "x-amz-version-id": latest.require_id()}
+    return errors.NoSuchKey(Key=key, headers=headers)
 
 
 async def _page(client: B2Client, bucket: Bucket, params: Mapping[str, str]) -> ListingPage:

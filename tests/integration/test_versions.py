@@ -6,6 +6,9 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+import pytest
+from botocore.exceptions import ClientError
+
 from gateway.s3 import errors
 from tests.integration.conftest import Stack
 from tests.integration.helpers import refused
@@ -104,3 +107,28 @@ def test_delete_of_absent_key_answers_204_but_creates_no_marker(
     answer = s3.delete_object(Bucket=bucket, Key="never-there")
     assert answer["ResponseMetadata"]["HTTPStatusCode"] == 204
     assert stack.versions(bucket) == []  # S3 would hold a delete marker; B2 cannot
+
+
+def _refusal(call: Any) -> tuple[int, str | None, str | None]:
+    with pytest.raises(ClientError) as caught:
+        call()
+    response: Any = caught.value.response
+    headers = response["ResponseMetadata"]["HTTPHeaders"]
+    status = response["ResponseMetadata"]["HTTPStatusCode"]
+    return status, headers.get("x-amz-delete-marker"), headers.get("x-amz-version-id")
+
+
+def test_get_and_head_of_a_deleted_key_say_delete_marker(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    marker = s3.delete_object(Bucket=bucket, Key="k")["VersionId"]
+    assert _refusal(lambda: s3.get_object(Bucket=bucket, Key="k")) == (404, "true", marker)
+    assert _refusal(lambda: s3.head_object(Bucket=bucket, Key="k")) == (404, "true", marker)
+    by_id = _refusal(lambda: s3.get_object(Bucket=bucket, Key="k", VersionId=marker))
+    assert by_id == (405, "true", marker)
+    assert _refusal(lambda: s3.head_object(Bucket=bucket, Key="k", VersionId=marker))[0] == 405
+
+
+def test_get_and_head_of_a_never_written_key_carry_no_delete_marker(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")  # a neighbour, so the listing finds a file
+    assert _refusal(lambda: s3.get_object(Bucket=bucket, Key="j")) == (404, None, None)
+    assert _refusal(lambda: s3.head_object(Bucket=bucket, Key="j")) == (404, None, None)
