@@ -53,7 +53,7 @@ class Stack:
             aws_access_key_id=ACCESS_KEY,
             aws_secret_access_key=secret_key,
             region_name="us-east-1",
-            config=Config(retries={"max_attempts": 1}, **config),
+            config=Config(retries={"total_max_attempts": 1}, **config),
         )
 
     def get(self, path: str) -> tuple[int, str]:
