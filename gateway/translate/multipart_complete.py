@@ -21,6 +21,7 @@ from urllib.parse import quote
 from gateway.b2 import B2Client, Bucket, FileVersion
 from gateway.b2.errors import B2Error
 from gateway.s3 import errors
+from gateway.s3.checksums import ChecksumAlgorithm
 from gateway.s3.messages import S3Request, S3Response
 from gateway.s3.operations import Op
 from gateway.s3.xml import CompleteMultipartUploadResult
@@ -146,6 +147,18 @@ def _refuse_conditional_writes(request: S3Request) -> None:
             )
 
 
+def _check_claimed_checksum(
+    request: S3Request, algorithm: ChecksumAlgorithm | None, computed: str | None
+) -> None:
+    """A client may state the whole object's checksum on Complete; S3 holds it to that."""
+    claimed = None if algorithm is None else request.headers.get(algorithm.header)
+    if claimed is not None and claimed.strip() != computed:
+        assert algorithm is not None
+        raise errors.BadDigest(
+            f"The {algorithm.name} you specified did not match the calculated checksum."
+        )
+
+
 async def complete_multipart_upload(
     ctx: Context, request: S3Request, *, keepalive_seconds: float = KEEPALIVE_SECONDS
 ) -> S3Response:
@@ -163,6 +176,7 @@ async def complete_multipart_upload(
     algorithm = upload.checksum.algorithm if upload.checksum is not None else None
     digests = [p.digest(algorithm) for p in parts]
     checksum = None if upload.checksum is None else object_checksum(upload.checksum, digests)
+    _check_claimed_checksum(request, algorithm, checksum)
     info = GatewayInfo(
         etag=multipart_etag([p.etag for p in parts]),
         checksums={} if checksum is None or algorithm is None else {algorithm.name: checksum},

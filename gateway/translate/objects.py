@@ -70,7 +70,9 @@ def _object_headers(
     checksums = attributes.gateway.checksums
     if with_checksums and checksums:
         headers.update({CHECKSUM_PREFIX + name.lower(): v for name, v in checksums.items()})
-        headers["x-amz-checksum-type"] = "FULL_OBJECT"
+        # A multipart upload's composite checksum ends in "-<parts>" (never in base64).
+        composite = any("-" in value for value in checksums.values())
+        headers["x-amz-checksum-type"] = "COMPOSITE" if composite else "FULL_OBJECT"
     for param, header in RESPONSE_OVERRIDES.items():
         if param in request.params:
             headers[header] = request.params[param]

@@ -256,20 +256,26 @@ def test_crc32_full_object_checksum_is_combined_from_parts(s3: Any, bucket: str)
         for n, data in ((1, one), (2, two))
     ]
     assert answers[1]["ChecksumCRC32"] == _crc32(two)
+    layout = {
+        "Parts": [
+            {"PartNumber": n, "ETag": a["ETag"], "ChecksumCRC32": a["ChecksumCRC32"]}
+            for n, a in ((1, answers[0]), (2, answers[1]))
+        ]
+    }
+    with refused(errors.BadDigest):  # the whole object's CRC, stated wrongly
+        s3.complete_multipart_upload(
+            Bucket=bucket,
+            Key=key,
+            UploadId=upload_id,
+            MultipartUpload=layout,
+            ChecksumCRC32=_crc32(b"something else"),
+        )
     done = s3.complete_multipart_upload(
-        Bucket=bucket,
-        Key=key,
-        UploadId=upload_id,
-        MultipartUpload={
-            "Parts": [
-                {"PartNumber": n, "ETag": a["ETag"], "ChecksumCRC32": a["ChecksumCRC32"]}
-                for n, a in ((1, answers[0]), (2, answers[1]))
-            ]
-        },
+        Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload=layout
     )
     assert done["ChecksumCRC32"] == _crc32(one + two)
     got = s3.get_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
-    assert got["ChecksumCRC32"] == _crc32(one + two)
+    assert (got["ChecksumCRC32"], got["ChecksumType"]) == (_crc32(one + two), "FULL_OBJECT")
     assert got["Body"].read() == one + two  # botocore validates the CRC against the body
 
 
@@ -286,6 +292,8 @@ def test_composite_checksum_when_client_sends_none_for_parts(s3_factory: Any, bu
     joined = b"".join(base64.b64decode(s) for s in sha)
     expected = base64.b64encode(hashlib.sha256(joined).digest()).decode() + "-2"
     assert done["ChecksumSHA256"] == expected
+    head = s3.head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+    assert (head["ChecksumSHA256"], head["ChecksumType"]) == (expected, "COMPOSITE")
 
 
 def _cut_off_upload(url: str, announced: int, sent: bytes) -> bytes:
@@ -393,3 +401,22 @@ def test_upload_part_copy_ranges_versions_and_conditions(s3: Any, bucket: str) -
     done = complete(s3, bucket, "dst", upload_id, parts)
     assert done["ETag"] == multipart_etag(old, new[10:20])
     assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == old + new[10:20]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="gateway.s3 checks x-amz-checksum-* on CompleteMultipartUpload against the XML body, "
+    "not as the whole object's checksum (needs an op-aware open_body)",
+)
+def test_complete_accepts_the_correct_whole_object_checksum(s3: Any, bucket: str) -> None:
+    upload_id = upload(s3, bucket, "k", ChecksumAlgorithm="CRC32", ChecksumType="FULL_OBJECT")
+    data = b"abc"
+    etag = put_part(s3, bucket, "k", upload_id, 1, data)
+    done = s3.complete_multipart_upload(
+        Bucket=bucket,
+        Key="k",
+        UploadId=upload_id,
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]},
+        ChecksumCRC32=_crc32(data),
+    )
+    assert done["ChecksumCRC32"] == _crc32(data)
