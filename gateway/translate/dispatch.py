@@ -1,13 +1,13 @@
 """HANDLERS: every S3 operation -> its handler. Operations without one answer NotImplemented
 naming the operation, so the table always covers ``Op`` completely.
 
-Each handler is wrapped once: B2 errors become S3 errors (``translate.errors``) and the outcome
-(operation, status, seconds) is reported to an observer (the metrics).
+Each handler is wrapped once: B2 errors become S3 errors (``translate.errors``). Metrics and the
+access log observe requests in the S3 funnel (``s3.http.Exchange``), which also sees the ones
+refused before they reach a handler.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from functools import partial
@@ -29,8 +29,6 @@ from gateway.translate.context import Context
 from gateway.translate.errors import Target, s3_error
 
 ContextHandler = Callable[[Context, S3Request], Awaitable[S3Response]]
-OnHandled = Callable[[Op, int, float], None]
-"""Told (operation, HTTP status, seconds until the response headers) for every request."""
 
 
 def _now_millis() -> int:
@@ -64,15 +62,9 @@ async def not_implemented(op: Op, request: S3Request) -> S3Response:
     raise errors.NotImplemented(f"{op} is not implemented by this gateway")
 
 
-def _ignore(op: Op, status: int, seconds: float) -> None:
-    del op, status, seconds
-
-
 def build_handlers(
     ctx: Context,
     *,
-    on_handled: OnHandled = _ignore,
-    clock: Callable[[], float] = time.monotonic,
     now_millis: Callable[[], int] = _now_millis,
 ) -> dict[Op, Handler]:
     table = implemented(now_millis)
@@ -82,7 +74,7 @@ def build_handlers(
         handler: Handler = (
             partial(inner, ctx) if inner is not None else partial(not_implemented, op)
         )
-        handlers[op] = _observed(op, _translated(handler), on_handled, clock)
+        handlers[op] = _translated(handler)
     return handlers
 
 
@@ -93,25 +85,5 @@ def _translated(handler: Handler) -> Handler:
         except B2Error as error:
             target = Target(request.bucket, request.key, request.params.get("versionId"))
             raise s3_error(error, target) from error
-
-    return run
-
-
-def _observed(
-    op: Op, handler: Handler, on_handled: OnHandled, clock: Callable[[], float]
-) -> Handler:
-    async def run(request: S3Request) -> S3Response:
-        started = clock()
-        status = 500
-        try:
-            response = await handler(request)
-        except errors.S3Error as error:
-            status = error.status
-            raise
-        else:
-            status = response.status
-        finally:
-            on_handled(op, status, clock() - started)
-        return response
 
     return run
