@@ -160,7 +160,7 @@ def _check_claimed_checksum(
 
 
 async def complete_multipart_upload(
-    ctx: Context, request: S3Request, *, keepalive_seconds: float = KEEPALIVE_SECONDS
+    ctx: Context, request: S3Request, *, keepalive_seconds: float | None = None
 ) -> S3Response:
     key = require_key(request)
     check_headers(Op.CompleteMultipartUpload, request.headers, ctx.on_ignored_header)
@@ -183,11 +183,12 @@ async def complete_multipart_upload(
     )
     job = Assembly(client, bucket, upload, parts, info, ctx.b2_max_simple_bytes)
     work = asyncio.ensure_future(_finish(job))
-    done, _ = await asyncio.wait({work}, timeout=keepalive_seconds)
+    interval = KEEPALIVE_SECONDS if keepalive_seconds is None else keepalive_seconds
+    done, _ = await asyncio.wait({work}, timeout=interval)
     if done:
         return work.result()
     target = Target(bucket.bucket_name, key, None)
-    body = _kept_alive(work, keepalive_seconds, target, request.request_id)
+    body = _kept_alive(work, interval, target, request.request_id)
     return S3Response(200, {"Content-Type": "application/xml"}, body)
 
 

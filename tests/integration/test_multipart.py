@@ -13,6 +13,7 @@ import pytest
 from boto3.s3.transfer import TransferConfig
 
 from gateway.s3 import errors
+from gateway.translate import multipart_complete
 from gateway.translate.names import RESERVED_ROOT
 from tests.integration.conftest import Stack
 from tests.integration.helpers import refused
@@ -420,3 +421,29 @@ def test_complete_accepts_the_correct_whole_object_checksum(s3: Any, bucket: str
         ChecksumCRC32=_crc32(data),
     )
     assert done["ChecksumCRC32"] == _crc32(data)
+
+
+def test_slow_complete_streams_whitespace_then_the_result(
+    s3: Any, bucket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Any assembly outlasts a zero keep-alive interval: the answer is S3's streamed 200.
+    monkeypatch.setattr(multipart_complete, "KEEPALIVE_SECONDS", 0.0)
+    upload_id = upload(s3, bucket, "slow")
+    parts = [(n, put_part(s3, bucket, "slow", upload_id, n, blob(PART, n))) for n in (1, 2)]
+    done = complete(s3, bucket, "slow", upload_id, parts)
+    assert done["ETag"] == multipart_etag(blob(PART, 1), blob(PART, 2))
+    assert s3.head_object(Bucket=bucket, Key="slow")["ETag"] == done["ETag"]
+
+
+def test_slow_complete_failing_late_answers_an_error_document_in_the_200(
+    s3: Any, stack: Stack, bucket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(multipart_complete, "KEEPALIVE_SECONDS", 0.0)
+    upload_id = upload(s3, bucket, "slow")
+    parts = [(n, put_part(s3, bucket, "slow", upload_id, n, blob(PART, n))) for n in (1, 2)]
+    stack.inject("b2_finish_large_file", 400, "bad_request")
+    with pytest.raises(s3.exceptions.ClientError):
+        complete(s3, bucket, "slow", upload_id, parts)
+    assert [v.name for v in stack.versions(bucket) if not v.name.startswith(RESERVED_ROOT)] == []
+    # The upload survives a failed assembly: a retry completes it.
+    complete(s3, bucket, "slow", upload_id, parts)
