@@ -361,43 +361,27 @@ def test_upload_part_copy_ranges_versions_and_conditions(s3: Any, bucket: str) -
     s3.put_object(Bucket=bucket, Key="src", Body=new)
     upload_id = upload(s3, bucket, "dst", ChecksumAlgorithm="CRC32")
 
-    whole_old = s3.upload_part_copy(
-        Bucket=bucket,
-        Key="dst",
-        UploadId=upload_id,
-        PartNumber=1,
-        CopySource={"Bucket": bucket, "Key": "src", "VersionId": first_version},
-    )
+    def copy_part(number: int, version: str | None = None, **extra: Any) -> Any:
+        source = {"Bucket": bucket, "Key": "src", **({"VersionId": version} if version else {})}
+        return s3.upload_part_copy(
+            Bucket=bucket,
+            Key="dst",
+            UploadId=upload_id,
+            PartNumber=number,
+            CopySource=source,
+            **extra,
+        )
+
+    whole_old = copy_part(1, first_version)
     assert whole_old["CopyPartResult"]["ETag"] == f'"{hashlib.md5(old).hexdigest()}"'
     assert whole_old["CopySourceVersionId"] == first_version
     assert whole_old["CopyPartResult"]["ChecksumCRC32"] == _crc32(old)
-    ranged = s3.upload_part_copy(
-        Bucket=bucket,
-        Key="dst",
-        UploadId=upload_id,
-        PartNumber=2,
-        CopySource={"Bucket": bucket, "Key": "src"},
-        CopySourceRange="bytes=10-19",
-    )
+    ranged = copy_part(2, CopySourceRange="bytes=10-19")
     assert ranged["CopyPartResult"]["ETag"] == f'"{hashlib.md5(new[10:20]).hexdigest()}"'
     with refused(errors.PreconditionFailed):
-        s3.upload_part_copy(
-            Bucket=bucket,
-            Key="dst",
-            UploadId=upload_id,
-            PartNumber=3,
-            CopySource={"Bucket": bucket, "Key": "src"},
-            CopySourceIfMatch='"' + "0" * 32 + '"',
-        )
+        copy_part(3, CopySourceIfMatch='"' + "0" * 32 + '"')
     with refused(errors.InvalidRange):
-        s3.upload_part_copy(
-            Bucket=bucket,
-            Key="dst",
-            UploadId=upload_id,
-            PartNumber=3,
-            CopySource={"Bucket": bucket, "Key": "src"},
-            CopySourceRange="bytes=0-3000",
-        )
+        copy_part(3, CopySourceRange="bytes=0-3000")
     parts = [(1, whole_old["CopyPartResult"]["ETag"]), (2, ranged["CopyPartResult"]["ETag"])]
     done = complete(s3, bucket, "dst", upload_id, parts)
     assert done["ETag"] == multipart_etag(old, new[10:20])
