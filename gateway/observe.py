@@ -17,23 +17,26 @@ from contextvars import ContextVar
 from gateway.log import AccessRecord
 from gateway.metrics import UNROUTED, GatewayMetrics, checksum_failure
 from gateway.s3 import errors
-from gateway.s3.checksums import CHECKSUM_PREFIX
+from gateway.s3.checksums import CHECKSUM_PREFIX, ChecksumAlgorithm
 from gateway.s3.messages import S3Request
 
+_ALGORITHMS: frozenset[str] = frozenset(str(algorithm.value) for algorithm in ChecksumAlgorithm)
 _current: ContextVar[RequestExchange | None] = ContextVar("gateway_exchange", default=None)
 
 
 def _requested_checksum(request: S3Request) -> str | None:
-    """The flexible checksum algorithm a request names, in a header or as a trailer."""
+    """The flexible checksum algorithm a request names: a header, a trailer, or the SDK's."""
     headers = request.headers
-    names = [name for name in headers if name.startswith(CHECKSUM_PREFIX)]
-    names += [t.strip().lower() for t in headers.get("x-amz-trailer", "").split(",")]
+    names: list[str] = [
+        *headers,
+        *(t.strip().lower() for t in headers.get("x-amz-trailer", "").split(",")),
+    ]
+    names.append(CHECKSUM_PREFIX + headers.get("x-amz-sdk-checksum-algorithm", "").lower())
     for name in names:
         algorithm = name.removeprefix(CHECKSUM_PREFIX)
-        if name.startswith(CHECKSUM_PREFIX) and algorithm not in ("mode", "algorithm", "type"):
+        if name.startswith(CHECKSUM_PREFIX) and algorithm in _ALGORITHMS:
             return algorithm
-    sdk = headers.get("x-amz-sdk-checksum-algorithm")
-    return sdk.lower() if sdk else None
+    return None
 
 
 class RequestExchange:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import time
+import urllib.request
 from typing import Any
 
 import pytest
@@ -152,3 +154,27 @@ def test_health_ready_until_draining_live_always(stack: Stack) -> None:
     stack.gateway.draining = True
     assert stack.get("/health/ready") == (503, "not ready: draining\n")
     assert stack.get("/health/live") == (200, "ok\n")
+
+
+def test_download_cut_off_by_the_client_counts_the_bytes_sent_and_logs_incomplete(
+    stack: Stack, caplog: pytest.LogCaptureFixture
+) -> None:
+    size = 24 * 1024 * 1024  # more than loopback socket buffers hold
+    s3 = stack.s3()
+    s3.create_bucket(Bucket="cut-off")
+    s3.put_object(Bucket="cut-off", Key="big", Body=b"z" * size)
+    url = stack.s3(signature_version="s3v4").generate_presigned_url(
+        "get_object", Params={"Bucket": "cut-off", "Key": "big"}
+    )
+    with caplog.at_level(logging.INFO, logger=ACCESS_LOGGER):
+        with urllib.request.urlopen(url, timeout=10) as response:
+            assert len(response.read(65536)) == 65536  # then the client goes away mid-body
+        deadline = time.monotonic() + 30
+        while value(stack.samples(), "s3_requests_in_flight") > 0:
+            assert time.monotonic() < deadline, "the cut-off download never finished"
+            time.sleep(0.05)
+    [record] = [r.access for r in caplog.records if r.name == ACCESS_LOGGER]  # type: ignore[attr-defined]
+    assert (record["operation"], record["status"], record["completed"]) == ("GetObject", 200, False)
+    assert 65536 <= record["bytes_out"] < size
+    sent = value(stack.samples(), "s3_sent_bytes_total", operation="GetObject")
+    assert sent == record["bytes_out"]
