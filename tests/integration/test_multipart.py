@@ -431,3 +431,29 @@ def test_slow_complete_failing_late_answers_an_error_document_in_the_200(
     assert [v.name for v in stack.versions(bucket) if not v.name.startswith(RESERVED_ROOT)] == []
     # The upload survives a failed assembly: a retry completes it.
     complete(s3, bucket, "slow", upload_id, parts)
+
+
+@pytest.mark.parametrize("key", ["folder/", "/lead", "a//b", "back\\slash", "tab\there", "é" * 300])
+def test_multipart_upload_of_keys_b2_cannot_name_round_trips(
+    s3: Any, stack: Stack, bucket: str, key: str
+) -> None:
+    upload_id = upload(s3, bucket, key)
+    assert [u["Key"] for u in s3.list_multipart_uploads(Bucket=bucket)["Uploads"]] == [key]
+    etag = put_part(s3, bucket, key, upload_id, 1, b"payload")
+    assert [
+        p["PartNumber"] for p in s3.list_parts(Bucket=bucket, Key=key, UploadId=upload_id)["Parts"]
+    ] == [1]
+    complete(s3, bucket, key, upload_id, [(1, etag)])
+    assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == b"payload"
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == [key]
+    assert "Uploads" not in s3.list_multipart_uploads(Bucket=bucket)
+
+
+def test_multipart_key_too_long_for_its_marker_is_refused_before_anything_is_written(
+    s3: Any, stack: Stack, bucket: str
+) -> None:
+    # The marker's name holds the key plus ~50 bytes; B2 names stop at 1024 bytes.
+    upload(s3, bucket, "k" * 960)
+    with refused(errors.KeyTooLongError):
+        upload(s3, bucket, "k" * 1000)
+    assert len(stack.versions(bucket)) == 1
