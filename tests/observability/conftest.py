@@ -73,7 +73,7 @@ class Stack:
             for sample in family.samples
         }
 
-    def inject(self, endpoint: str, status: int, code: str, **fault: Any) -> None:
+    def inject(self, endpoint: str, status: int | None, code: str, **fault: Any) -> None:
         """Queue a B2 error for the next call of ``endpoint`` (the emulator's fault surface)."""
         body = json.dumps({"endpoint": endpoint, "status": status, "code": code, **fault})
         request = urllib.request.Request(

@@ -148,6 +148,17 @@ def test_access_log_has_one_record_per_request_with_its_b2_calls(
     assert records[2]["error"] == errors.NoSuchBucket.code
 
 
+def test_health_ready_fails_while_b2_is_unreachable_until_it_answers_again(stack: Stack) -> None:
+    s3 = stack.s3()
+    stack.inject("b2_create_bucket", None, "", drop="before_response")  # no answer at all
+    with pytest.raises(ClientError):
+        s3.create_bucket(Bucket="never-made")
+    assert stack.get("/health/ready") == (503, "not ready: B2 unreachable\n")
+    assert stack.get("/health/live") == (200, "ok\n")
+    s3.list_buckets()  # B2 answers again
+    assert stack.get("/health/ready") == (200, "ready\n")
+
+
 def test_health_ready_until_draining_live_always(stack: Stack) -> None:
     assert stack.get("/health/live") == (200, "ok\n")
     assert stack.get("/health/ready") == (200, "ready\n")
