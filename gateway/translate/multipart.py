@@ -39,7 +39,11 @@ from gateway.translate.multipart_store import (
 )
 from gateway.translate.multipart_sums import ChecksumChoice
 from gateway.translate.names import b2_name
-from gateway.translate.objects_put import content_type, object_attributes
+from gateway.translate.objects_put import (
+    _known_up_front,  # PutObject's: what the client declared before the body
+    content_type,
+    object_attributes,
+)
 
 MAX_PART_BYTES = 5 * 1024**3  # S3's limit for one part
 PART_CONTENT_TYPE = "application/octet-stream"
@@ -140,16 +144,6 @@ class _Hashing:
         return GatewayInfo(etag=digest.md5_hex, checksums=checksums)
 
 
-def _up_front(request: S3Request) -> GatewayInfo:
-    """What the client declared in headers before the body (the body is checked against it)."""
-    expected = expectations(request.headers, content_sha256=None)
-    etag = expected.content_md5.hex() if expected.content_md5 is not None else None
-    checksums = {}
-    if expected.checksum is not None and expected.checksum_value is not None:
-        checksums[expected.checksum.name] = expected.checksum_value
-    return GatewayInfo(etag=etag, checksums=checksums)
-
-
 async def _store_part(
     ctx: Context, client: B2Client, bucket: Bucket, request: S3Request, *, name: str, upload: Upload
 ) -> GatewayInfo:
@@ -178,7 +172,7 @@ async def _store_streamed(
     """Stream the part (as a B2 large file above B2's simple-upload limit). File info is fixed
     before the body, so digests known only at its end (a trailer, a checksum the gateway
     computes, a large file's MD5) are recorded by a server-side copy of the part onto itself."""
-    declared = _up_front(request)
+    declared = _known_up_front(request.headers)
     declared_info = to_file_info(ObjectAttributes(gateway=declared))
 
     async def finalize() -> None:
