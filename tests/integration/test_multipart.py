@@ -457,3 +457,28 @@ def test_multipart_key_too_long_for_its_marker_is_refused_before_anything_is_wri
     with refused(errors.KeyTooLongError):
         upload(s3, bucket, "k" * 1000)
     assert len(stack.versions(bucket)) == 1
+
+
+def test_part_with_a_wrong_or_foreign_checksum_is_refused_and_not_stored(
+    s3: Any, stack: Stack, bucket: str
+) -> None:
+    upload_id = upload(s3, bucket, "k", ChecksumAlgorithm="CRC32")
+    with refused(errors.BadDigest):
+        s3.upload_part(
+            Bucket=bucket,
+            Key="k",
+            UploadId=upload_id,
+            PartNumber=1,
+            Body=b"data",
+            ChecksumCRC32=_crc32(b"other"),
+        )
+    with refused(errors.InvalidRequest):
+        s3.upload_part(
+            Bucket=bucket,
+            Key="k",
+            UploadId=upload_id,
+            PartNumber=1,
+            Body=b"data",
+            ChecksumAlgorithm="SHA256",
+        )
+    assert len(reserved_versions(stack, bucket)) == 1  # the marker only
