@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from urllib.parse import quote
 
-from gateway.b2 import B2Client, Bucket, FileVersion
+from gateway.b2 import B2Client, Bucket, FileQuery, FileVersion
 from gateway.b2.errors import B2Error
 from gateway.s3 import errors
 from gateway.s3.checksums import ChecksumAlgorithm
@@ -29,7 +29,7 @@ from gateway.s3.xml_bodies import CompletedPart, parse_complete_multipart
 from gateway.translate.context import Context, require_key, resolve_bucket
 from gateway.translate.errors import Target, s3_error
 from gateway.translate.headers import check_headers
-from gateway.translate.mapping import GatewayInfo, quoted_etag, to_file_info
+from gateway.translate.mapping import GatewayInfo, from_file_info, quoted_etag, to_file_info
 from gateway.translate.multipart_assembly import CopyTarget, Piece, assemble, split
 from gateway.translate.multipart_store import (
     StoredPart,
@@ -118,25 +118,49 @@ async def _assemble(job: Assembly) -> FileVersion:
 
 
 async def _finish(job: Assembly) -> S3Response:
-    client, bucket, upload, info = job.client, job.bucket, job.upload, job.info
     version = await _assemble(job)
     try:
-        await delete_upload(client, bucket, upload)
+        await delete_upload(job.client, job.bucket, job.upload)
     except B2Error:  # the object exists; leftovers only cost storage and stay abortable
-        log.warning("could not remove the parts of upload %s", upload.upload_id, exc_info=True)
-    algorithm = upload.checksum.algorithm if upload.checksum is not None else None
-    checksums = {a: v for a in (algorithm,) if a is not None and (v := info.checksums.get(a.name))}
+        log.warning("could not remove the parts of upload %s", job.upload.upload_id, exc_info=True)
+    return _completed(job.bucket, job.upload.key, job.info, version.require_id())
+
+
+def _completed(bucket: Bucket, key: str, info: GatewayInfo, version_id: str) -> S3Response:
+    checksums = {ChecksumAlgorithm[name]: value for name, value in info.checksums.items()}
     result = CompleteMultipartUploadResult(
-        location=f"/{bucket.bucket_name}/{quote(upload.key)}",
+        location=f"/{bucket.bucket_name}/{quote(key)}",
         bucket=bucket.bucket_name,
-        key=upload.key,
+        key=key,
         etag=quoted_etag(info.etag or ""),
         checksums=checksums,
     )
-    headers = {"x-amz-version-id": version.require_id()}
-    if upload.checksum is not None:
-        headers["x-amz-checksum-type"] = upload.checksum.type.value
+    headers = {"x-amz-version-id": version_id}
+    if checksums:  # a composite checksum ends in "-<parts>"
+        composite = any("-" in value for value in checksums.values())
+        headers["x-amz-checksum-type"] = "COMPOSITE" if composite else "FULL_OBJECT"
     return S3Response.xml(result.to_xml(), headers=headers)
+
+
+async def _completed_before(
+    client: B2Client, bucket: Bucket, key: str, requested: Sequence[CompletedPart]
+) -> S3Response | None:
+    """A retried Complete whose first attempt succeeded finds its upload gone; S3 answers it
+    with success again. The object at ``key`` was made from exactly the requested parts when its
+    ETag is the one their ETags give (stateless: no record of past uploads is kept)."""
+    try:
+        expected = multipart_etag([p.etag.strip('"') for p in requested])
+    except ValueError:  # not hex MD5s: no part of ours
+        return None
+    name = b2_name(key)
+    page = await client.list_file_names(
+        bucket.bucket_id, FileQuery(start_file_name=name, max_file_count=1)
+    )
+    found = next((f for f in page.files if f.file_name == name and f.action == "upload"), None)
+    if found is None:
+        return None
+    info = from_file_info(found.file_info).gateway
+    return _completed(bucket, key, info, found.require_id()) if info.etag == expected else None
 
 
 def _refuse_conditional_writes(request: S3Request) -> None:
@@ -171,7 +195,13 @@ async def complete_multipart_upload(
         requested = parse_complete_multipart(await request.body.read_all())
     except errors.InvalidPartOrder as refused:
         raise errors.InvalidPartOrder(UploadId=upload_id) from refused
-    upload = await find_upload(client, bucket, key, upload_id)
+    try:
+        upload = await find_upload(client, bucket, key, upload_id)
+    except errors.NoSuchUpload:
+        again = await _completed_before(client, bucket, key, requested)
+        if again is None:
+            raise
+        return again
     parts = chosen_parts(upload_id, requested, await _all_parts(client, bucket, upload_id))
     algorithm = upload.checksum.algorithm if upload.checksum is not None else None
     digests = [p.digest(algorithm) for p in parts]

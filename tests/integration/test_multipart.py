@@ -164,11 +164,21 @@ def test_complete_refuses_small_non_last_part(s3: Any, bucket: str) -> None:
 
 
 def test_complete_after_abort_is_no_such_upload(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="k", Body=b"an object that is not this upload's")
     upload_id = upload(s3, bucket, "k")
     etag = put_part(s3, bucket, "k", upload_id, 1, b"data")
     s3.abort_multipart_upload(Bucket=bucket, Key="k", UploadId=upload_id)
     with refused(errors.NoSuchUpload):
         complete(s3, bucket, "k", upload_id, [(1, etag)])
+
+
+def test_retried_complete_after_success_answers_the_same_result(s3: Any, bucket: str) -> None:
+    upload_id = upload(s3, bucket, "k", ChecksumAlgorithm="CRC32")
+    etag = put_part(s3, bucket, "k", upload_id, 1, b"data")
+    first = complete(s3, bucket, "k", upload_id, [(1, etag)])
+    again = complete(s3, bucket, "k", upload_id, [(1, etag)])
+    fields = ("ETag", "VersionId", "ChecksumCRC32", "Key")
+    assert [again[f] for f in fields] == [first[f] for f in fields]
 
 
 def test_list_parts_pages_with_part_number_marker(s3: Any, bucket: str) -> None:
