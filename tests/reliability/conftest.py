@@ -1,0 +1,133 @@
+"""The reliability tier: the integration stack (real gateway + fault-enabled emulator on a
+background loop, boto3 in the test thread), plus clients that retry like real SDKs do and
+helpers that read what B2 holds and what the gateway's process holds open."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import aiohttp
+import boto3
+import pytest
+from botocore.config import Config
+
+from tests.integration.conftest import Stack, Version
+
+S3Client = Any
+ClientFactory = Callable[..., S3Client]
+
+
+@pytest.fixture(scope="package")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    running = Stack(tmp_path_factory.mktemp("reliability"))
+    yield running
+    running.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_leftover_faults(stack: Stack) -> Iterator[None]:
+    """A fault a test queued but did not consume must not hit the next test."""
+    yield
+    clear_faults(stack)
+
+
+_names = itertools.count()
+
+
+@pytest.fixture
+def bucket_name() -> str:
+    return f"rel{os.getpid() % 10000:04d}-{next(_names):05d}"
+
+
+@pytest.fixture
+def clients(stack: Stack) -> Iterator[ClientFactory]:
+    made: list[S3Client] = []
+
+    def make(*, attempts: int = 1, secret: str | None = None, **config: Any) -> S3Client:
+        """boto3 against the gateway; ``attempts`` > 1 retries as SDKs do (standard mode)."""
+        client = boto3.client(
+            "s3",
+            endpoint_url=stack.gateway.http_url,
+            aws_access_key_id=stack.emulator.key_id,
+            aws_secret_access_key=secret or stack.emulator.key,
+            region_name="us-east-1",
+            config=Config(
+                s3={"addressing_style": "path"},
+                retries={"total_max_attempts": attempts, "mode": "standard"},
+                **config,
+            ),
+        )
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        client.close()
+
+
+@pytest.fixture
+def s3(clients: ClientFactory) -> S3Client:
+    """A client that does not retry: the test sees the gateway's first answer."""
+    return clients()
+
+
+@pytest.fixture
+def bucket(s3: S3Client, bucket_name: str) -> str:
+    s3.create_bucket(Bucket=bucket_name)
+    return bucket_name
+
+
+def _control(stack: Stack, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    async def send() -> Any:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.request(method, f"{stack.emulator.url}/_emulator/{path}", json=body) as r,
+        ):
+            assert r.status == 200, await r.text()
+            return await r.json()
+
+    return stack.call(send())
+
+
+def queue_fault(stack: Stack, endpoint: str, **fault: Any) -> None:
+    _control(stack, "POST", "faults", {"endpoint": endpoint, **fault})
+
+
+def clear_faults(stack: Stack) -> None:
+    _control(stack, "DELETE", "faults")
+
+
+def expire_tokens(stack: Stack) -> None:
+    _control(stack, "POST", "expire_tokens")
+
+
+def b2_calls(stack: Stack) -> dict[str, int]:
+    """Calls the emulator has served, by B2 call name, since the last reset."""
+    counted: dict[str, int] = _control(stack, "GET", "counters")
+    return counted
+
+
+def reset_b2_calls(stack: Stack) -> None:
+    _control(stack, "DELETE", "counters")
+
+
+def versions_of(stack: Stack, bucket: str) -> list[Version]:
+    return sorted(stack.versions(bucket), key=lambda v: (v.name, v.file_id))
+
+
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def task_count(stack: Stack) -> int:
+    """Tasks alive on the gateway's loop (other than the one counting)."""
+
+    async def count() -> int:
+        return len(asyncio.all_tasks()) - 1
+
+    result: int = stack.call(count())
+    return result
