@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, generate_latest
-from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
@@ -150,6 +150,14 @@ class B2ClientCollector(Collector):
             "Upload URLs thrown away after a failed upload",
             value=sum(s.upload_url_discards for s in snapshots),
         )
+        pool = GaugeMetricFamily(
+            "b2_upload_urls",
+            "Upload URLs held by the gateway: idle in the pool, or leased to an upload now",
+            labels=["state"],
+        )
+        pool.add_metric(["idle"], sum(s.upload_urls_idle for s in snapshots))
+        pool.add_metric(["leased"], sum(s.upload_urls_leased for s in snapshots))
+        yield pool
         causes: collections.Counter[str] = collections.Counter()
         for snapshot in snapshots:
             causes.update(snapshot.retries_by_cause)

@@ -18,6 +18,8 @@ class ClientStatsSnapshot:
     upload_url_misses: int  # uploads that had to fetch a URL
     upload_url_discards: int  # URLs thrown away after a failed upload
     retries_by_cause: Mapping[str, int]  # B2 error code, or "connection"
+    upload_urls_idle: int = 0  # pooled, ready for the next upload (a gauge)
+    upload_urls_leased: int = 0  # serving an upload right now (a gauge)
 
 
 @dataclass
@@ -27,6 +29,8 @@ class ClientStats:
     upload_url_misses: int = 0
     upload_url_discards: int = 0
     retries_by_cause: Counter[str] = field(default_factory=Counter)
+    upload_urls_idle: int = 0
+    upload_urls_leased: int = 0
 
     def snapshot(self) -> ClientStatsSnapshot:
         return ClientStatsSnapshot(
@@ -35,4 +39,6 @@ class ClientStats:
             upload_url_misses=self.upload_url_misses,
             upload_url_discards=self.upload_url_discards,
             retries_by_cause=MappingProxyType(dict(self.retries_by_cause)),
+            upload_urls_idle=self.upload_urls_idle,
+            upload_urls_leased=self.upload_urls_leased,
         )

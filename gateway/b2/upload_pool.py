@@ -44,11 +44,14 @@ class UploadUrlPool:
             url = await self._fetch(key)
         else:
             self._stats.upload_url_hits += 1
+        self._stats.upload_urls_leased += 1
         try:
             yield url
         except BaseException:
             self._stats.upload_url_discards += 1
             raise
+        finally:
+            self._stats.upload_urls_leased -= 1
         self._put(key, url)
 
     async def prewarm(self, key: str, count: int) -> None:
@@ -58,13 +61,14 @@ class UploadUrlPool:
 
     def forget(self, key: str) -> None:
         """Drop every idle URL of `key` (a finished/cancelled large file, a deleted bucket)."""
-        self._idle.pop(key, None)
+        self._stats.upload_urls_idle -= len(self._idle.pop(key, ()))
 
     def _take(self, key: str) -> UploadUrl | None:
         urls = self._idle.get(key)
         if not urls:
             return None
         self._idle.move_to_end(key)
+        self._stats.upload_urls_idle -= 1
         return urls.pop()
 
     def _put(self, key: str, url: UploadUrl) -> None:
@@ -72,5 +76,6 @@ class UploadUrlPool:
         self._idle.move_to_end(key)
         if len(urls) < self._max_idle_per_key:
             urls.append(url)
+            self._stats.upload_urls_idle += 1
         while len(self._idle) > self._max_keys:
-            self._idle.popitem(last=False)
+            self._stats.upload_urls_idle -= len(self._idle.popitem(last=False)[1])

@@ -77,3 +77,45 @@ async def test_forget_drops_idle_urls() -> None:
     await pool.prewarm("large-file", 3)
     pool.forget("large-file")
     assert pool.idle_count("large-file") == 0
+
+
+async def test_pool_gauges_follow_urls_through_leases_failures_and_eviction() -> None:
+    stats = ClientStats()
+    pool = UploadUrlPool(Fetcher(), stats, max_idle_per_key=2, max_keys=2)
+    async with pool.lease("a"):
+        assert (stats.upload_urls_idle, stats.upload_urls_leased) == (0, 1)
+    assert (stats.upload_urls_idle, stats.upload_urls_leased) == (1, 0)
+
+    async def failing_upload() -> None:
+        async with pool.lease("a"):
+            assert (stats.upload_urls_idle, stats.upload_urls_leased) == (0, 1)
+            raise RuntimeError("upload failed")
+
+    with pytest.raises(RuntimeError):
+        await failing_upload()
+    assert (stats.upload_urls_idle, stats.upload_urls_leased) == (0, 0)
+    await pool.prewarm("a", 5)
+    await pool.prewarm("b", 1)
+    await pool.prewarm("c", 1)  # evicts "a" and its two idle URLs
+    assert stats.upload_urls_idle == 2
+    pool.forget("b")
+    assert stats.upload_urls_idle == 1
+    assert stats.snapshot().upload_urls_idle == 1
+
+
+async def test_pool_gauges_count_concurrent_leases() -> None:
+    stats = ClientStats()
+    pool = UploadUrlPool(Fetcher(), stats)
+    all_leased, release = asyncio.Barrier(6), asyncio.Event()
+
+    async def upload() -> None:
+        async with pool.lease("b"):
+            await all_leased.wait()
+            await release.wait()
+
+    tasks = [asyncio.create_task(upload()) for _ in range(5)]
+    await all_leased.wait()
+    assert stats.upload_urls_leased == 5
+    release.set()
+    await asyncio.gather(*tasks)
+    assert (stats.upload_urls_idle, stats.upload_urls_leased) == (5, 0)
