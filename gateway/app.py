@@ -23,6 +23,7 @@ from gateway.metrics import B2Reachability, GatewayMetrics, build_metrics_app
 from gateway.observe import RequestObserver
 from gateway.s3.http import SERVER_SETTINGS, S3Frontend, build_app
 from gateway.s3.sigv4 import SigV4Verifier
+from gateway.shutdown import CUT_OFF_SECONDS, InFlight, stop_serving
 from gateway.tls import CertificatePaths, ensure_self_signed, server_context
 from gateway.translate.context import Context
 from gateway.translate.dispatch import build_handlers
@@ -94,6 +95,8 @@ class RunningGateway:
     _emulator: RunningEmulator | None = field(repr=False)
     _reachability: B2Reachability = field(repr=False, default_factory=B2Reachability)
     draining: bool = False  # set first on shutdown: readiness fails while requests finish
+    _in_flight: InFlight = field(repr=False, default_factory=InFlight)
+    shutdown_grace_seconds: float = 30.0
 
     async def ready(self) -> bool:
         return await self.unready_reason() is None
@@ -109,8 +112,11 @@ class RunningGateway:
         return None
 
     async def close(self) -> None:
+        """Not ready first, then the S3 listener drains (see gateway.shutdown), then the rest."""
         self.draining = True
-        for runner in self._runners:
+        s3_runner, *others = self._runners
+        await stop_serving(s3_runner, self._in_flight, self.shutdown_grace_seconds)
+        for runner in others:
             await runner.cleanup()
         await self._pool.close()
         if self._emulator is not None:
@@ -139,6 +145,18 @@ async def _embedded(settings: ServeSettings) -> tuple[RunningEmulator, Credentia
     )
     key = B2Key(emulator.key_id, emulator.key)
     return emulator, CredentialStore({key.key_id: Identity(key.key_id, key.application_key, key)})
+
+
+async def _s3_runner(frontend: S3Frontend) -> tuple[web.AppRunner, InFlight]:
+    """The S3 app, its requests tracked so that shutdown can drain them."""
+    app = build_app(frontend)
+    in_flight = InFlight()
+    in_flight.attach(app)
+    runner = web.AppRunner(
+        app, access_log=None, shutdown_timeout=CUT_OFF_SECONDS, **SERVER_SETTINGS
+    )
+    await runner.setup()
+    return runner, in_flight
 
 
 def _secrets(credentials: CredentialStore) -> list[str]:
@@ -183,8 +201,7 @@ async def start_gateway(settings: ServeSettings, credentials: CredentialStore) -
             base_domains=settings.base_domains,
             exchanges=observer.start,
         )
-        s3_runner = web.AppRunner(build_app(frontend), access_log=None, **SERVER_SETTINGS)
-        await s3_runner.setup()
+        s3_runner, in_flight = await _s3_runner(frontend)
         runners.append(s3_runner)
         host = _display_host(settings.host)
         port = await _start_site(s3_runner, settings.host, settings.port)
@@ -210,6 +227,8 @@ async def start_gateway(settings: ServeSettings, credentials: CredentialStore) -
             pool,
             emulator,
             reachability,
+            _in_flight=in_flight,
+            shutdown_grace_seconds=settings.shutdown_grace_seconds,
         )
         if settings.metrics_port is not None:
             metrics_runner = web.AppRunner(

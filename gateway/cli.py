@@ -86,6 +86,12 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         choices=("text", "json"),
         help="text (default) or json: one object per line, one access record per request",
     )
+    serve.add_argument(
+        "--shutdown-grace",
+        dest="shutdown_grace_seconds",
+        type=float,
+        help="seconds in-flight requests get to finish after SIGTERM/SIGINT (default 30)",
+    )
 
 
 _SERVE_FLAGS = (
@@ -101,6 +107,7 @@ _SERVE_FLAGS = (
     "base_domains",
     "log_level",
     "log_format",
+    "shutdown_grace_seconds",
 )
 
 

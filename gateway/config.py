@@ -182,6 +182,8 @@ class ServeSettings:
     log_format: str = "text"  # or "json": one object per line (gateway.log)
     # B2's limit for one upload or copy; larger objects become B2 large files. Lowered in tests.
     b2_max_simple_bytes: int = 5_000_000_000
+    # On SIGTERM/SIGINT: how long in-flight requests may take to finish before they are cut off.
+    shutdown_grace_seconds: float = 30.0
 
 
 _SERVE_ENV: Mapping[str, str] = {
@@ -199,14 +201,25 @@ _SERVE_ENV: Mapping[str, str] = {
     "GATEWAY_PUT_BUFFER_BYTES": "put_buffer_bytes",
     "GATEWAY_LOG_LEVEL": "log_level",
     "GATEWAY_LOG_FORMAT": "log_format",
+    "GATEWAY_SHUTDOWN_GRACE_SECONDS": "shutdown_grace_seconds",
+}
+
+
+_NUMBERS: Mapping[str, type[int] | type[float]] = {
+    "port": int,
+    "tls_port": int,
+    "metrics_port": int,
+    "put_buffer_bytes": int,
+    "shutdown_grace_seconds": float,
 }
 
 
 def _serve_value(name: str, value: object, where: str) -> object:
     """Convert one setting from TOML or environment text to its field's type."""
     try:
-        if name in ("port", "tls_port", "metrics_port", "put_buffer_bytes"):
-            number = int(value) if isinstance(value, int | str) else -1
+        if name in _NUMBERS:
+            kind = _NUMBERS[name]
+            number = kind(value) if isinstance(value, int | str | kind) else -1
             if number >= 0:
                 return number
         if name == "tls":
@@ -218,7 +231,7 @@ def _serve_value(name: str, value: object, where: str) -> object:
         if name == "base_domains":
             items = value if isinstance(value, list) else str(value).split(",")
             return tuple(str(d).strip() for d in items if str(d).strip())
-        if isinstance(value, str) and value:
+        if isinstance(value, str) and value and name not in _NUMBERS:
             return value
     except ValueError:
         pass
