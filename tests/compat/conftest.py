@@ -77,6 +77,15 @@ class Served:
             body: bytes = response.read()
             return body
 
+    def etag(self, bucket: str, key: str) -> str:
+        """The ETag S3 reports, asked through boto3 (checks behind a client's back)."""
+        client = self.boto3(https=False)
+        try:
+            etag: str = client.head_object(Bucket=bucket, Key=key)["ETag"]
+            return etag
+        finally:
+            client.close()
+
     def boto3(self, *, https: bool = True, **config: Any) -> Any:
         """A plain boto3 client used to set up and check state behind the client under test."""
         return boto3.client(
@@ -206,6 +215,22 @@ def big_file(tmp_path_factory: pytest.TempPathFactory) -> BigFile:
             md5.update(chunk)
             f.write(chunk)
     return BigFile(path, sha256.hexdigest(), md5.hexdigest())
+
+
+def write_tree(root: Path) -> Path:
+    """A small directory tree with the awkward names, nested folders and assorted sizes."""
+    files = {key: key.encode() * 3 for key in AWKWARD_KEYS}
+    files.update({"top.txt": b"top", "a/b/c/deep.bin": os.urandom(70_000), "empty.txt": b""})
+    for name, body in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
+    return root
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """Relative path -> sha256 of every file under ``root``."""
+    return {str(p.relative_to(root)): sha256_of(p) for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def many_key_names(prefix: str) -> list[str]:

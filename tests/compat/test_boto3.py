@@ -75,7 +75,7 @@ def client(served: Served, flavour: tuple[str, str, str]) -> Iterator[Any]:
             request_checksum_calculation=checksums,
             response_checksum_validation=checksums,
             max_pool_connections=16,
-            # Without this botocore presigns with SigV2 for us-east-1 (see the xfail below).
+            # Without this botocore presigns with SigV2 for us-east-1 (see test_sigv2_presign.py).
             signature_version="s3v4",
         ),
     )
@@ -191,27 +191,3 @@ def test_boto3_scenario_round_trips_every_operation(
         assert "copy.txt" not in [
             o["Key"] for o in client.list_objects_v2(Bucket=bucket)["Contents"]
         ]
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="gateway verifies SigV4 only (InvalidRequest 'Please use AWS4-HMAC-SHA256'); botocore's "
-    "default generate_presigned_url for us-east-1 with a custom endpoint and s3cmd's signurl make "
-    "SigV2 query URLs (AWSAccessKeyId, Expires, Signature)",
-)
-def test_boto3_default_presigned_get_sigv2_is_accepted(served: Served) -> None:
-    client = served.boto3(https=False)
-    client.create_bucket(Bucket="boto3-sigv2-presign")
-    client.put_object(Bucket="boto3-sigv2-presign", Key="k", Body=b"v2")
-    plain = boto3.client(
-        "s3",
-        endpoint_url=served.http_url,
-        aws_access_key_id=served.access_key,
-        aws_secret_access_key=served.secret_key,
-        region_name=served.region,
-    )
-    url = plain.generate_presigned_url(
-        "get_object", Params={"Bucket": "boto3-sigv2-presign", "Key": "k"}, ExpiresIn=300
-    )
-    assert "Signature=" in url
-    assert served.fetch(url) == b"v2"
