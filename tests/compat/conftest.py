@@ -185,6 +185,13 @@ def run(
     return result.stdout
 
 
+def run_bytes(args: list[str], env: dict[str, str], *, timeout: float = 180) -> bytes:
+    """Run a client command that writes binary data to stdout."""
+    result = subprocess.run(args, env=env, capture_output=True, timeout=timeout, check=False)
+    assert result.returncode == 0, result.stderr.decode("utf-8", "replace")[-5000:]
+    return result.stdout
+
+
 # --- test data -------------------------------------------------------------------------------
 
 
