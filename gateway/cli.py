@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -53,6 +54,14 @@ def _build_parser() -> argparse.ArgumentParser:
         help="new buckets default to SSE-B2 (B2's announced default from 2026-09-14)",
     )
     _add_serve(commands)
+    check = commands.add_parser(
+        "check-config",
+        help="validate a configuration and try its B2 keys",
+        description="Load the configuration as serve does (file, then environment), authorise "
+        "each B2 key and check that a restricted key's buckets are visible. Exit status: 0 "
+        "usable, 1 invalid configuration, 2 B2 refused a key or was unreachable.",
+    )
+    check.add_argument("--config", type=Path, help="TOML file: [server] table and credentials")
     return parser
 
 
@@ -141,6 +150,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if args.command == "serve":
         return _serve(args)
+    if args.command == "check-config":
+        from gateway.check_config import check_config
+
+        return check_config(args.config, os.environ, sys.stdout)
     raise AssertionError(f"unhandled command {args.command}")
 
 
