@@ -81,30 +81,33 @@ def _sidecar_config(path: Path, realm: str, key_id: str, key: str, buckets: list
     return path
 
 
-def _check(
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    *args: str,
-    env: dict[str, str] | None = None,
-) -> tuple[int, str]:
-    for name in ("B2_APPLICATION_KEY_ID", "B2_APPLICATION_KEY", "B2_ENVIRONMENT"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in (env or {}).items():
-        monkeypatch.setenv(name, value)
-    status = main(["check-config", *args])
-    return status, capsys.readouterr().out
+Check = Callable[..., tuple[int, str]]
+
+
+@pytest.fixture
+def check(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Check:
+    """Run ``check-config`` with these arguments and environment: (exit status, output)."""
+
+    def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+        for name in ("B2_APPLICATION_KEY_ID", "B2_APPLICATION_KEY", "B2_ENVIRONMENT"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in (env or {}).items():
+            monkeypatch.setenv(name, value)
+        status = main(["check-config", *args])
+        return status, capsys.readouterr().out
+
+    return run
 
 
 def test_check_config_sidecar_key_restricted_to_bucket_ok(
     threaded_emulator_factory: StartEmulator,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    check: Check,
 ) -> None:
     emulator = threaded_emulator_factory()
     _, key_id, key = _restricted_key(emulator, "photos")
     config = _sidecar_config(tmp_path / "gateway.toml", emulator.url, key_id, key, ["photos"])
-    status, out = _check(monkeypatch, capsys, "--config", str(config))
+    status, out = check("--config", str(config))
     assert status == 0, out
     assert f"S3 access key app -> B2 key {key_id} (photos)" in out
     assert f"ok: B2 key {key_id} authorised" in out
@@ -115,8 +118,7 @@ def test_check_config_sidecar_key_restricted_to_bucket_ok(
 
 def test_check_config_environment_master_key_ok(
     threaded_emulator_factory: StartEmulator,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    check: Check,
 ) -> None:
     emulator = threaded_emulator_factory()
     env = {
@@ -124,7 +126,7 @@ def test_check_config_environment_master_key_ok(
         "B2_APPLICATION_KEY": emulator.key,
         "B2_ENVIRONMENT": emulator.url,
     }
-    status, out = _check(monkeypatch, capsys, env=env)
+    status, out = check(env=env)
     assert status == 0, out
     assert "configuration: (environment only)" in out
     assert emulator.key not in out
@@ -133,14 +135,13 @@ def test_check_config_environment_master_key_ok(
 def test_check_config_identity_bucket_outside_restricted_key_fails(
     threaded_emulator_factory: StartEmulator,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    check: Check,
 ) -> None:
     emulator = threaded_emulator_factory()
     _, key_id, key = _restricted_key(emulator, "photos")
     buckets = ["photos", "videos"]
     config = _sidecar_config(tmp_path / "gateway.toml", emulator.url, key_id, key, buckets)
-    status, out = _check(monkeypatch, capsys, "--config", str(config))
+    status, out = check("--config", str(config))
     assert status == 2, out
     assert "FAIL: S3 access key app lists buckets its B2 key cannot reach: videos" in out
 
@@ -148,14 +149,13 @@ def test_check_config_identity_bucket_outside_restricted_key_fails(
 def test_check_config_restricted_key_bucket_deleted_fails(
     threaded_emulator_factory: StartEmulator,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    check: Check,
 ) -> None:
     emulator = threaded_emulator_factory()
     bucket_id, key_id, key = _restricted_key(emulator, "photos")
     _delete_bucket(emulator, bucket_id)
     config = _sidecar_config(tmp_path / "gateway.toml", emulator.url, key_id, key, [])
-    status, out = _check(monkeypatch, capsys, "--config", str(config))
+    status, out = check("--config", str(config))
     assert status == 2, out
     assert "FAIL:" in out
     assert key not in out
@@ -164,26 +164,23 @@ def test_check_config_restricted_key_bucket_deleted_fails(
 def test_check_config_wrong_application_key_refused(
     threaded_emulator_factory: StartEmulator,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    check: Check,
 ) -> None:
     emulator = threaded_emulator_factory()
     wrong = "K00" + "x" * 28
     config = _sidecar_config(tmp_path / "gateway.toml", emulator.url, emulator.key_id, wrong, [])
-    status, out = _check(monkeypatch, capsys, "--config", str(config))
+    status, out = check("--config", str(config))
     assert status == 2, out
     assert f"FAIL: B2 refused key {emulator.key_id}" in out
     assert wrong not in out
 
 
-def test_check_config_unreachable_realm(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_check_config_unreachable_realm(tmp_path: Path, check: Check) -> None:
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         realm = f"http://127.0.0.1:{closed.getsockname()[1]}"
     config = _sidecar_config(tmp_path / "gateway.toml", realm, "0041234", "K004secret", [])
-    status, out = _check(monkeypatch, capsys, "--config", str(config))
+    status, out = check("--config", str(config))
     assert status == 2, out
     assert f"FAIL: B2 unreachable at {realm} for key 0041234" in out
     assert "K004secret" not in out
@@ -198,19 +195,15 @@ def test_check_config_unreachable_realm(
         "[[b2_keys]\n",
     ],
 )
-def test_check_config_invalid_configuration(
-    text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_check_config_invalid_configuration(text: str, tmp_path: Path, check: Check) -> None:
     config = tmp_path / "gateway.toml"
     config.write_text(text, encoding="utf-8")
-    status, out = _check(monkeypatch, capsys, "--config", str(config))
+    status, out = check("--config", str(config))
     assert status == 1
     assert out.startswith("invalid configuration: ")
 
 
-def test_check_config_without_credentials_means_embedded_emulator(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    status, out = _check(monkeypatch, capsys)
+def test_check_config_without_credentials_means_embedded_emulator(check: Check) -> None:
+    status, out = check()
     assert status == 0
     assert "embedded B2 emulator" in out
