@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import s3fs
+import s3fs  # type: ignore[import-untyped]
 
 from tests.compat.conftest import (
     AWKWARD_KEYS,
