@@ -8,6 +8,7 @@ framework 500 page.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 import secrets
@@ -32,6 +33,9 @@ SERVER_SETTINGS: Mapping[str, Any] = {"auto_decompress": False}
 must not be inflated on the way in)."""
 
 _READ_PIECE = 65536
+BODY_IDLE_TIMEOUT_SECONDS = 30.0
+"""A sender that lets this long pass without a body byte gets RequestTimeout, as from S3: a
+stalled client must not hold a connection, a task and (for an upload) a B2 upload URL forever."""
 # Per-request state an early ``Expect: 100-continue`` check hands to ``handle``.
 _IDS = web.RequestKey("s3_ids", dict)
 _ACCEPTED = web.RequestKey("s3_accepted", S3Request)
@@ -89,6 +93,7 @@ class S3Frontend:
         request_ids: Callable[[], str] = new_request_id,
         host_id: str = "",
         exchanges: StartExchange = lambda method, request_id: _Unobserved(),
+        body_idle_timeout: float = BODY_IDLE_TIMEOUT_SECONDS,
     ) -> None:
         self._handlers = handlers
         self._verifier = verifier
@@ -97,6 +102,7 @@ class S3Frontend:
         self._request_ids = request_ids
         self._host_id = host_id
         self._exchanges = exchanges
+        self._body_idle_timeout = body_idle_timeout
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         ids = request.get(_IDS) or self._new_ids()
@@ -169,7 +175,7 @@ class S3Frontend:
             base_domains=self._base_domains,
             trusted_proxy=trusted,
         )
-        pieces = _pieces(request, exchange)
+        pieces = _pieces(request, exchange, self._body_idle_timeout)
         body = open_body(auth, headers, pieces, content_length=request.content_length)
         request_id = ids["x-amz-request-id"]
         return S3Request(route.op, route, auth, request.method, headers, body, request_id)
@@ -197,12 +203,21 @@ def build_app(frontend: S3Frontend) -> web.Application:
     return app
 
 
-async def _pieces(request: web.Request, exchange: Exchange) -> AsyncIterator[bytes]:
-    """The body with HTTP framing removed; a broken upload becomes IncompleteBody."""
+async def _pieces(
+    request: web.Request, exchange: Exchange, idle_timeout: float
+) -> AsyncIterator[bytes]:
+    """The body with HTTP framing removed; a broken upload becomes IncompleteBody, a stalled
+    one RequestTimeout."""
     try:
-        async for piece in request.content.iter_chunked(_READ_PIECE):
+        while True:
+            async with asyncio.timeout(idle_timeout):
+                piece = await request.content.read(_READ_PIECE)
+            if not piece:
+                return
             exchange.received(len(piece))
             yield piece
+    except TimeoutError:
+        raise errors.RequestTimeout() from None
     except (http_exceptions.HttpProcessingError, aiohttp.ClientPayloadError, ConnectionError):
         raise errors.IncompleteBody("The request body terminated unexpectedly") from None
 
