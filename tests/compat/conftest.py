@@ -240,6 +240,15 @@ def tree_digest(root: Path) -> dict[str, str]:
     return {str(p.relative_to(root)): sha256_of(p) for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+def multipart_etag(path: Path, part_size: int) -> str:
+    """The quoted S3 ETag of ``path`` uploaded in ``part_size`` parts: md5 of the part md5s."""
+    digests = []
+    with path.open("rb") as f:
+        while part := f.read(part_size):
+            digests.append(hashlib.md5(part).digest())
+    return f'"{hashlib.md5(b"".join(digests)).hexdigest()}-{len(digests)}"'
+
+
 def many_key_names(prefix: str) -> list[str]:
     return [f"{prefix}{i:05d}" for i in range(MANY_KEYS)]
 

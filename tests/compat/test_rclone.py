@@ -13,6 +13,7 @@ from tests.compat.conftest import (
     BigFile,
     Scenario,
     Served,
+    multipart_etag,
     put_many_keys,
     require_program,
     run,
@@ -85,7 +86,7 @@ def test_rclone_scenario_round_trips_every_operation(
         big_dir.mkdir()
         os.link(big_file.path, big_dir / "big.bin")
         rclone("copy", str(big_dir), remote, "--s3-upload-cutoff", "8M", "--s3-chunk-size", "8M")
-        assert served.etag(BUCKET, "big.bin").endswith('-7"')
+        assert served.etag(BUCKET, "big.bin") == multipart_etag(big_file.path, 8 * 1024 * 1024)
         rclone("check", "--download", str(big_dir), remote, "--include", "big.bin")
         back = tmp_path / "big-back.bin"
         rclone("copyto", f"{remote}/big.bin", str(back))

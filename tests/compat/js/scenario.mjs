@@ -98,7 +98,7 @@ await step("multipart 50 MB (lib-storage, 8 MB parts)", async () => {
   await upload.done();
   const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "big.bin" }));
   assert.equal(head.ContentLength, bigSize);
-  assert.match(head.ETag, /-7"$/);
+  assert.equal(head.ETag, env.BIG_ETAG_8MB);
   const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "big.bin" }));
   assert.equal(await sha256OfBody(got), env.BIG_SHA256);
 });
