@@ -11,6 +11,7 @@ from gateway.config import Identity
 from gateway.s3 import errors
 from gateway.s3.messages import S3Request
 from gateway.s3.operations import Op
+from gateway.translate.budget import ByteBudget
 
 DEFAULT_PUT_BUFFER_BYTES = 8 * 1024 * 1024
 B2_MAX_SIMPLE_BYTES = 5_000_000_000  # B2's limit for one upload, part or b2_copy_file
@@ -33,6 +34,8 @@ class Context:
     put_buffer_bytes: int = DEFAULT_PUT_BUFFER_BYTES
     # Larger objects are written as B2 large files; tests lower it to exercise that path.
     b2_max_simple_bytes: int = B2_MAX_SIMPLE_BYTES
+    # Shared by every request: what all buffered bodies together may hold (see budget.py).
+    buffer_budget: ByteBudget = field(default_factory=ByteBudget)
     on_ignored_header: OnIgnoredHeader = field(default=_ignore)
     new_token: Callable[[], str] = field(default=lambda: secrets.token_hex(16))  # unique names
 

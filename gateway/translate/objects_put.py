@@ -9,7 +9,7 @@ upload is aborted and B2 stores nothing.
 
 from __future__ import annotations
 
-from contextlib import suppress
+from contextlib import nullcontext, suppress
 from dataclasses import replace
 
 from gateway.b2 import B2Client, Bucket, FileVersion, UploadBody
@@ -94,12 +94,14 @@ async def put_object(ctx: Context, request: S3Request) -> S3Response:
     name = b2_name(key)
     attributes = object_attributes(request.headers)
     length = _declared_length(request)
-    if length <= min(ctx.put_buffer_bytes, ctx.b2_max_simple_bytes):
-        version, digest = await _put_buffered(client, bucket, name, request, attributes)
-    else:
-        version, digest = await _put_streamed(
-            ctx, client, bucket, name, request=request, attributes=attributes
-        )
+    small = length <= min(ctx.put_buffer_bytes, ctx.b2_max_simple_bytes)
+    with ctx.buffer_budget.hold(length) if small else nullcontext(False) as buffered:
+        if buffered:
+            version, digest = await _put_buffered(client, bucket, name, request, attributes)
+        else:
+            version, digest = await _put_streamed(
+                ctx, client, bucket, name, request=request, attributes=attributes
+            )
     headers = {"ETag": digest.etag, "x-amz-version-id": version.require_id()}
     return S3Response(200, {**headers, **checksum_headers(digest)})
 

@@ -8,14 +8,24 @@ import asyncio
 import itertools
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 import boto3
 import pytest
+from aiohttp import web
 from botocore.config import Config
 
-from tests.integration.conftest import Stack, Version
+from gateway.b2 import B2Client
+from gateway.config import Identity
+from gateway.s3.http import SERVER_SETTINGS, S3Frontend, build_app
+from gateway.s3.sigv4 import SigV4Verifier
+from gateway.translate.context import Context
+from gateway.translate.dispatch import build_handlers
+from tests.integration.conftest import B2_SIMPLE_LIMIT, PUT_BUFFER, Stack, Version
+from tests.reliability.rawhttp import Endpoint
 
 S3Client = Any
 ClientFactory = Callable[..., S3Client]
@@ -131,3 +141,42 @@ def task_count(stack: Stack) -> int:
 
     result: int = stack.call(count())
     return result
+
+
+@dataclass(frozen=True)
+class Door:
+    """A front door composed like the gateway's, with settings the test chooses, acting through
+    the test's B2 client (whose counters the test can read)."""
+
+    endpoint: Endpoint
+    b2: B2Client
+    ctx: Context = field(repr=False)
+
+
+@contextmanager
+def open_door(stack: Stack, *, body_idle_timeout: float = 30.0, **ctx: Any) -> Iterator[Door]:
+    async def b2_for(_: Identity) -> B2Client:
+        return stack.b2
+
+    context = Context(
+        b2_for, **{"put_buffer_bytes": PUT_BUFFER, "b2_max_simple_bytes": B2_SIMPLE_LIMIT, **ctx}
+    )
+    frontend = S3Frontend(
+        build_handlers(context),
+        SigV4Verifier(stack.credentials, region="us-east-1"),
+        body_idle_timeout=body_idle_timeout,
+    )
+    runner = web.AppRunner(build_app(frontend), access_log=None, **SERVER_SETTINGS)
+
+    async def start() -> int:
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        return int(runner.addresses[0][1])
+
+    port: int = stack.call(start())
+    endpoint = Endpoint(f"http://127.0.0.1:{port}", stack.emulator.key_id, stack.emulator.key)
+    try:
+        yield Door(endpoint, stack.b2, context)
+    finally:
+        stack.call(runner.cleanup())

@@ -16,19 +16,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from aiohttp import web
 
-from gateway.b2 import B2Client
-from gateway.config import Identity
-from gateway.s3.http import SERVER_SETTINGS, S3Frontend, build_app
-from gateway.s3.sigv4 import SigV4Verifier
-from gateway.translate.context import Context
-from gateway.translate.dispatch import build_handlers
 from tests.integration.conftest import B2_SIMPLE_LIMIT, PUT_BUFFER, Stack
-from tests.reliability.conftest import S3Client, open_fds, task_count, versions_of
+from tests.reliability.conftest import (
+    Door,
+    S3Client,
+    open_door,
+    open_fds,
+    task_count,
+    versions_of,
+)
 from tests.reliability.rawhttp import (
     UNSIGNED,
-    Endpoint,
     closed_by_peer,
     connection,
     read_answer,
@@ -45,35 +44,10 @@ SIZES = [
 ]
 
 
-@dataclass(frozen=True)
-class Door:
-    endpoint: Endpoint
-    b2: B2Client
-
-
 @pytest.fixture(scope="module")
 def door(stack: Stack) -> Iterator[Door]:
-    async def b2_for(_: Identity) -> B2Client:
-        return stack.b2
-
-    ctx = Context(b2_for, put_buffer_bytes=PUT_BUFFER, b2_max_simple_bytes=B2_SIMPLE_LIMIT)
-    frontend = S3Frontend(
-        build_handlers(ctx),
-        SigV4Verifier(stack.credentials, region="us-east-1"),
-        body_idle_timeout=IDLE_TIMEOUT,
-    )
-    runner = web.AppRunner(build_app(frontend), access_log=None, **SERVER_SETTINGS)
-
-    async def start() -> int:
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        return int(runner.addresses[0][1])
-
-    port: int = stack.call(start())
-    key = stack.emulator.key_id
-    yield Door(Endpoint(f"http://127.0.0.1:{port}", key, stack.emulator.key), stack.b2)
-    stack.call(runner.cleanup())
+    with open_door(stack, body_idle_timeout=IDLE_TIMEOUT) as opened:
+        yield opened
 
 
 @dataclass(frozen=True)
