@@ -164,8 +164,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 
 def require_program(name: str) -> str:
-    """The path of a client program. Missing means failing: CI installs every one."""
-    path = shutil.which(name) or (str(BIN / name) if (BIN / name).exists() else None)
+    """The path of a client program: the test extras' own (the venv's bin) first, then PATH.
+    Missing means failing: CI installs every one."""
+    path = str(BIN / name) if (BIN / name).exists() else shutil.which(name)
     if path is None:
         pytest.fail(f"{name} is not installed; .ci/run installs it", pytrace=False)
     return path
