@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 
 from gateway.s3 import errors
-from gateway.s3.checksums import BodyDigest, BodyDigester, expectations
+from gateway.s3.checksums import BodyDigest, BodyDigester, expectations, is_checksum_value_header
 from gateway.s3.chunked import AwsChunkedDecoder, ChunkedFormat
 from gateway.s3.sigv4 import AuthContext, Payload
 
@@ -114,9 +114,14 @@ def open_body(
     pieces: AsyncIterator[bytes],
     *,
     content_length: int | None,
+    object_checksums: bool = False,
 ) -> RequestBody:
     """Wrap the raw body (HTTP framing already removed) according to the verified auth context.
-    ``headers`` maps lower-case names to values."""
+    ``headers`` maps lower-case names to values. With ``object_checksums`` the
+    ``x-amz-checksum-*`` headers describe the object an operation assembles
+    (CompleteMultipartUpload), not this body, so the body is not checked against them."""
+    if object_checksums:
+        headers = {k: v for k, v in headers.items() if not is_checksum_value_header(k)}
     if not auth.payload.aws_chunked:
         expected = expectations(headers, content_sha256=auth.content_sha256)
         return RequestBody(pieces, BodyDigester(expected), length=content_length)

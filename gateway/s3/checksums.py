@@ -92,6 +92,11 @@ class Expectations:
     checksum_value: str | None = None
 
 
+def is_checksum_value_header(name: str) -> bool:
+    """``x-amz-checksum-<algorithm>``: a value, not ``-mode``, ``-type`` or ``-algorithm``."""
+    return name.startswith(CHECKSUM_PREFIX) and name not in _NOT_VALUES
+
+
 def expectations(
     headers: Mapping[str, str], *, content_sha256: str | None, trailers: tuple[str, ...] = ()
 ) -> Expectations:
@@ -99,9 +104,7 @@ def expectations(
     ``headers`` maps lower-case names to values."""
     md5 = headers.get("content-md5")
     content_md5 = _decode_md5(md5) if md5 is not None else None
-    named = [
-        name for name in headers if name.startswith(CHECKSUM_PREFIX) and name not in _NOT_VALUES
-    ]
+    named = [name for name in headers if is_checksum_value_header(name)]
     named += [name for name in trailers if name.startswith(CHECKSUM_PREFIX)]
     if len(named) > 1:
         raise errors.InvalidRequest(

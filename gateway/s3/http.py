@@ -176,7 +176,13 @@ class S3Frontend:
             trusted_proxy=trusted,
         )
         pieces = _pieces(request, exchange, self._body_idle_timeout)
-        body = open_body(auth, headers, pieces, content_length=request.content_length)
+        body = open_body(
+            auth,
+            headers,
+            pieces,
+            content_length=request.content_length,
+            object_checksums=route.op is Op.CompleteMultipartUpload,
+        )
         request_id = ids["x-amz-request-id"]
         return S3Request(route.op, route, auth, request.method, headers, body, request_id)
 

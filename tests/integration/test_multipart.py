@@ -398,11 +398,6 @@ def test_upload_part_copy_ranges_versions_and_conditions(s3: Any, bucket: str) -
     assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == old + new[10:20]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gateway.s3 checks x-amz-checksum-* on CompleteMultipartUpload against the XML body, "
-    "not as the whole object's checksum (needs an op-aware open_body)",
-)
 def test_complete_accepts_the_correct_whole_object_checksum(s3: Any, bucket: str) -> None:
     upload_id = upload(s3, bucket, "k", ChecksumAlgorithm="CRC32", ChecksumType="FULL_OBJECT")
     data = b"abc"
@@ -412,6 +407,33 @@ def test_complete_accepts_the_correct_whole_object_checksum(s3: Any, bucket: str
         Key="k",
         UploadId=upload_id,
         MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]},
+        ChecksumCRC32=_crc32(data),
+    )
+    assert done["ChecksumCRC32"] == _crc32(data)
+
+
+def test_complete_refuses_a_wrong_whole_object_checksum_and_keeps_the_upload(
+    s3: Any, bucket: str
+) -> None:
+    upload_id = upload(s3, bucket, "k", ChecksumAlgorithm="CRC32", ChecksumType="FULL_OBJECT")
+    data = b"abc"
+    etag = put_part(s3, bucket, "k", upload_id, 1, data)
+    parts = {"Parts": [{"PartNumber": 1, "ETag": etag}]}
+    with refused(errors.BadDigest):
+        s3.complete_multipart_upload(
+            Bucket=bucket,
+            Key="k",
+            UploadId=upload_id,
+            MultipartUpload=parts,
+            ChecksumCRC32=_crc32(b"not the data"),
+        )
+    with pytest.raises(s3.exceptions.ClientError):
+        s3.head_object(Bucket=bucket, Key="k")
+    done = s3.complete_multipart_upload(
+        Bucket=bucket,
+        Key="k",
+        UploadId=upload_id,
+        MultipartUpload=parts,
         ChecksumCRC32=_crc32(data),
     )
     assert done["ChecksumCRC32"] == _crc32(data)
