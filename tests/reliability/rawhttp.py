@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from botocore.auth import SigV4Auth
+from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
@@ -48,15 +48,13 @@ def signed_headers(
     region: str | None = None,
     service: str = "s3",
 ) -> dict[str, str]:
-    """Headers carrying a SigV4 signature over ``payload_hash`` as given (plain SigV4Auth signs
-    the x-amz-content-sha256 header it finds, unlike the S3 signer, which recomputes it)."""
-    request = AWSRequest(
-        method,
-        endpoint.url + path,
-        headers={**(headers or {}), "X-Amz-Content-SHA256": payload_hash},
-    )
+    """Headers carrying a SigV4 signature over ``path`` (sent as is) and ``payload_hash``."""
+    request = AWSRequest(method, endpoint.url + path, headers=dict(headers or {}))
     credentials = Credentials(endpoint.key_id, secret or endpoint.secret)
-    SigV4Auth(credentials, service, region or endpoint.region).add_auth(request)
+    # botocore's S3 signer (no path normalisation), told to sign the payload hash as given.
+    auth = S3SigV4Auth(credentials, service, region or endpoint.region)
+    auth.payload = lambda _request: payload_hash
+    auth.add_auth(request)
     host = f"{endpoint.address[0]}:{endpoint.address[1]}"
     return {"Host": host, **dict(request.headers.items())}
 
