@@ -22,6 +22,7 @@ from gateway.log import log_access, register_secrets
 from gateway.metrics import B2Reachability, GatewayMetrics, build_metrics_app
 from gateway.observe import RequestObserver
 from gateway.s3.http import SERVER_SETTINGS, S3Frontend, build_app
+from gateway.s3.sigv2 import SigV2Verifier
 from gateway.s3.sigv4 import SigV4Verifier
 from gateway.shutdown import CUT_OFF_SECONDS, InFlight, stop_serving
 from gateway.tls import CertificatePaths, ensure_self_signed, server_context
@@ -197,7 +198,15 @@ async def start_gateway(settings: ServeSettings, credentials: CredentialStore) -
         )
         frontend = S3Frontend(
             build_handlers(ctx),
-            SigV4Verifier(credentials, region=settings.region),
+            SigV4Verifier(
+                credentials,
+                region=settings.region,
+                sigv2=(
+                    SigV2Verifier(credentials, base_domains=settings.base_domains)
+                    if settings.sigv2
+                    else None
+                ),
+            ),
             base_domains=settings.base_domains,
             exchanges=observer.start,
         )

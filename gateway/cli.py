@@ -101,6 +101,13 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=float,
         help="seconds in-flight requests get to finish after SIGTERM/SIGINT (default 30)",
     )
+    serve.add_argument(
+        "--no-sigv2",
+        dest="sigv2",
+        action="store_false",
+        default=None,
+        help="refuse AWS Signature Version 2 (legacy presigned URLs); accepted by default",
+    )
 
 
 _SERVE_FLAGS = (
@@ -117,6 +124,7 @@ _SERVE_FLAGS = (
     "log_level",
     "log_format",
     "shutdown_grace_seconds",
+    "sigv2",
 )
 
 

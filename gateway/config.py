@@ -184,6 +184,8 @@ class ServeSettings:
     b2_max_simple_bytes: int = 5_000_000_000
     # On SIGTERM/SIGINT: how long in-flight requests may take to finish before they are cut off.
     shutdown_grace_seconds: float = 30.0
+    # Accept AWS Signature Version 2 (the legacy presigned URLs of boto3, awscli v1, s3cmd).
+    sigv2: bool = True
 
 
 _SERVE_ENV: Mapping[str, str] = {
@@ -202,6 +204,7 @@ _SERVE_ENV: Mapping[str, str] = {
     "GATEWAY_LOG_LEVEL": "log_level",
     "GATEWAY_LOG_FORMAT": "log_format",
     "GATEWAY_SHUTDOWN_GRACE_SECONDS": "shutdown_grace_seconds",
+    "GATEWAY_SIGV2": "sigv2",
 }
 
 
@@ -222,7 +225,7 @@ def _serve_value(name: str, value: object, where: str) -> object:
             number = kind(value) if isinstance(value, int | str | kind) else -1
             if number >= 0:
                 return number
-        if name == "tls":
+        if name in ("tls", "sigv2"):
             if isinstance(value, bool):
                 return value
             return str(value).strip().lower() in ("1", "true", "yes", "on")

@@ -313,7 +313,7 @@ def parse_route(
     if trusted_proxy and headers.get("x-forwarded-host"):
         host = headers["x-forwarded-host"].split(",")[0].strip()
     params = _single_valued(parse_query(query))
-    vhost_bucket = _bucket_from_host(host, base_domains)
+    vhost_bucket = virtual_host_bucket(host, base_domains)
     if vhost_bucket is None and method == "POST" and raw_path == "/WriteGetObjectResponse":
         return Route(Op.WriteGetObjectResponse, params=params)  # Object Lambda's fixed path
     bucket, key = _split_path(raw_path, vhost_bucket)
@@ -371,7 +371,8 @@ def _single_valued(pairs: list[tuple[str, str]]) -> dict[str, str]:
     return params
 
 
-def _bucket_from_host(host: str, base_domains: tuple[str, ...]) -> str | None:
+def virtual_host_bucket(host: str, base_domains: tuple[str, ...]) -> str | None:
+    """The bucket named by a ``<bucket>.<base domain>`` Host, else None (path style)."""
     hostname = _strip_port(host).lower().rstrip(".")
     for domain in base_domains:
         base = domain.lower().rstrip(".")

@@ -77,6 +77,12 @@ class CredentialLookup(Protocol):
     def secret_for(self, access_key_id: str) -> Principal | None: ...
 
 
+class RequestVerifier(Protocol):
+    """Another signature scheme the verifier hands requests to (SigV2, see gateway.s3.sigv2)."""
+
+    def verify(self, request: SignedRequest) -> AuthContext: ...
+
+
 @dataclass(frozen=True)
 class SignedRequest:
     """The parts of an HTTP request a signature covers, exactly as received."""
@@ -185,7 +191,8 @@ def _message_prefix(error: type[errors.S3Error]) -> str:
 
 
 class SigV4Verifier:
-    """Verifies requests against a credentials store; one instance per gateway."""
+    """Verifies requests against a credentials store; one instance per gateway. SigV2 requests
+    go to ``sigv2`` when given, and are refused as unsupported otherwise."""
 
     def __init__(
         self,
@@ -194,18 +201,19 @@ class SigV4Verifier:
         region: str,
         service: str = "s3",
         clock: Clock = lambda: datetime.now(UTC),
+        sigv2: RequestVerifier | None = None,
     ) -> None:
         self._credentials = credentials
         self._region = region
         self._service = service
         self._clock = clock
+        self._sigv2 = sigv2
 
     def verify(self, request: SignedRequest) -> AuthContext:
         query = request.query_values()
         authorization = request.header("authorization")
-        if "AWSAccessKeyId" in query and "Signature" in query:
-            raise errors.InvalidRequest(_UNSUPPORTED_MECHANISM)  # SigV2 presigned URL
-        if authorization is not None and "X-Amz-Algorithm" in query:
+        sigv2_query = "AWSAccessKeyId" in query and "Signature" in query
+        if authorization is not None and ("X-Amz-Algorithm" in query or sigv2_query):
             raise errors.InvalidArgument(
                 "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, "
                 "Signature query string parameter or the Authorization header should be "
@@ -213,6 +221,10 @@ class SigV4Verifier:
                 ArgumentName="Authorization",
                 ArgumentValue=authorization,
             )
+        if sigv2_query or (authorization or "").startswith("AWS "):
+            if self._sigv2 is not None:
+                return self._sigv2.verify(request)
+            raise errors.InvalidRequest(_UNSUPPORTED_MECHANISM)
         if authorization is not None:
             return self._verify_header(request, parse_authorization(authorization))
         if "X-Amz-Algorithm" in query:

@@ -20,6 +20,7 @@ from gateway.config import B2Key, CredentialStore, Identity
 from gateway.s3.http import SERVER_SETTINGS, S3Frontend, build_app
 from gateway.s3.messages import Handler, S3Request, S3Response
 from gateway.s3.operations import Op
+from gateway.s3.sigv2 import SigV2Verifier
 from gateway.s3.sigv4 import Clock, SigV4Verifier
 from gateway.tls import ensure_self_signed, server_context
 
@@ -80,11 +81,16 @@ async def start_server() -> AsyncIterator[StartServer]:
         handlers: Mapping[Op, Handler] = ECHO_ALL,
         base_domains: tuple[str, ...] = (),
         trusted_proxies: tuple[str, ...] = (),
+        sigv2: bool = True,
     ) -> str:
-        verifier = (
-            SigV4Verifier(CREDENTIALS, region=REGION, clock=clock)
-            if clock
-            else SigV4Verifier(CREDENTIALS, region=REGION)
+        clocked = {"clock": clock} if clock else {}
+        verifier = SigV4Verifier(
+            CREDENTIALS,
+            region=REGION,
+            sigv2=SigV2Verifier(CREDENTIALS, base_domains=base_domains, **clocked)
+            if sigv2
+            else None,
+            **clocked,
         )
         frontend = S3Frontend(
             handlers,

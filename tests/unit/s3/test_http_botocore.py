@@ -280,14 +280,21 @@ async def test_wrong_region_gets_malformed_header_with_the_right_region(
     assert caught.value.response["Error"]["Region"] == REGION
 
 
+@pytest.mark.parametrize("virtual_host", [False, True], ids=["path", "vhost"])
+@pytest.mark.parametrize("signature_version", ["s3v4", None], ids=["sigv4", "default-sigv2"])
 async def test_presigned_get_from_botocore_verifies_over_http(
-    start_server: StartServer, tls: Tls, boto: BotoFactory
+    start_server: StartServer, boto: BotoFactory, signature_version: str | None, virtual_host: bool
 ) -> None:
     import aiohttp
     from yarl import URL
 
-    url = await start_server()
-    client = boto(url, signature_version="s3v4")
+    url = await start_server(base_domains=("s3.example.com",))
+    port = URL(url).port
+    # Virtual-host style: sign for bkt.s3.example.com, connect to 127.0.0.1 with that Host.
+    endpoint = f"http://s3.example.com:{port}" if virtual_host else url
+    style = {"addressing_style": "virtual" if virtual_host else "path"}
+    signer = {"signature_version": signature_version} if signature_version else {}
+    client = boto(endpoint, s3=style, **signer)  # no signature_version: botocore presigns SigV2
     presigned = client.generate_presigned_url(
         "get_object",
         Params={
@@ -297,20 +304,28 @@ async def test_presigned_get_from_botocore_verifies_over_http(
         },
         ExpiresIn=300,
     )
-    async with aiohttp.ClientSession() as session, session.get(URL(presigned, encoded=True)) as r:
-        assert r.status == 200
+    assert ("AWSAccessKeyId=" in presigned) == (signature_version is None)
+    target = URL(presigned, encoded=True)
+    headers = {"Host": f"{target.host}:{port}"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(target.with_host("127.0.0.1"), headers=headers) as r,
+    ):
+        assert r.status == 200, await r.text()
+        assert r.headers["x-echo-op"] == "GetObject"
+        assert r.headers["x-echo-bucket"] == "bkt"
         assert unquote(r.headers["x-echo-key"]) == "dir/a b+c~ü=.txt"
         assert r.headers["x-amz-request-id"]
 
 
-async def test_sigv2_presigned_url_from_botocore_is_refused_clearly(
+async def test_sigv2_presigned_url_from_botocore_is_refused_clearly_when_sigv2_is_off(
     start_server: StartServer, tls: Tls, boto: BotoFactory
 ) -> None:
     import aiohttp
     from botocore.parsers import RestXMLParser
     from yarl import URL
 
-    url = await start_server()
+    url = await start_server(sigv2=False)
     client = _client(boto, url, tls)  # botocore presigns with SigV2 unless told s3v4
     presigned = client.generate_presigned_url(
         "get_object", Params={"Bucket": "bkt", "Key": "k"}, ExpiresIn=300
@@ -324,3 +339,36 @@ async def test_sigv2_presigned_url_from_botocore_is_refused_clearly(
     assert r.status == 400
     assert parsed["Error"]["Code"] == errors.InvalidRequest.code
     assert "Please use AWS4-HMAC-SHA256" in parsed["Error"]["Message"]
+
+
+async def test_sigv2_client_operations_verify_and_content_md5_is_checked(
+    start_server: StartServer, boto: BotoFactory
+) -> None:
+    url = await start_server()
+    client = boto(url, signature_version="s3", request_checksum_calculation="when_required")
+    body = bytes(range(256)) * 8
+    for key in KEYS:
+        response = await asyncio.to_thread(client.put_object, Bucket="bkt", Key=key, Body=body)
+        assert _echo(response)["op"] == "PutObject"
+        assert unquote(_echo(response)["key"]) == key
+        assert _echo(response)["md5"] == hashlib.md5(body).hexdigest()
+    calls: list[tuple[str, Callable[[], Any]]] = [
+        ("GetObject", lambda: client.get_object(Bucket="bkt", Key="a+b.txt")),
+        ("ListObjectsV2", lambda: client.list_objects_v2(Bucket="bkt", Prefix="a b+c")),
+        ("GetObjectAcl", lambda: client.get_object_acl(Bucket="bkt", Key="ünï/ça.txt")),
+        ("DeleteObject", lambda: client.delete_object(Bucket="bkt", Key="dir//double")),
+        (
+            "DeleteObjects",
+            lambda: client.delete_objects(Bucket="bkt", Delete={"Objects": [{"Key": "a"}]}),
+        ),
+    ]
+    for op, call in calls:
+        response = await asyncio.to_thread(call)
+        assert _echo(response)["op"] == op
+    wrong_md5 = base64.b64encode(hashlib.md5(b"other").digest()).decode()
+    code = await _error_code(
+        lambda: client.put_object(Bucket="bkt", Key="k", Body=b"data", ContentMD5=wrong_md5)
+    )
+    assert code == errors.BadDigest.code
+    stranger = boto(url, signature_version="s3", secret="wrong")
+    assert await _error_code(stranger.list_buckets) == errors.SignatureDoesNotMatch.code

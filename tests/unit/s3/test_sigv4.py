@@ -149,13 +149,15 @@ def test_sigv4a_streaming_payload_is_not_implemented() -> None:
     "authorization",
     ["AWS AKIDEXAMPLE:c2lnbmF0dXJl", "AWS4-ECDSA-P256-SHA256 Credential=AKIDEXAMPLE/x"],
 )
-def test_sigv2_and_sigv4a_headers_are_refused_as_unsupported(authorization: str) -> None:
+def test_sigv2_and_sigv4a_headers_without_their_verifier_are_refused_as_unsupported(
+    authorization: str,
+) -> None:
     request = _with_header(botocore_signed("GET", URL), "authorization", authorization)
     with pytest.raises(errors.InvalidRequest, match="Please use AWS4-HMAC-SHA256"):
         SigV4Verifier(CREDENTIALS, region=REGION).verify(request)
 
 
-def test_sigv2_presigned_url_is_refused_as_unsupported() -> None:
+def test_sigv2_presigned_url_without_sigv2_verifier_is_refused_as_unsupported() -> None:
     request = SignedRequest(
         "GET", "/bkt/key", "AWSAccessKeyId=AKIDEXAMPLE&Expires=1700000000&Signature=abc%3D", []
     )
