@@ -320,8 +320,30 @@ def test_tampered_request_is_signature_mismatch_with_string_to_sign(
     values = caught.value.values
     assert values["AWSAccessKeyId"] == AKID
     assert expected in values["StringToSign"]
-    assert values["StringToSignBytes"].startswith(values["StringToSign"][:1].encode().hex())
+    assert bytes.fromhex(values["StringToSignBytes"]) == values["StringToSign"].encode()
     assert values["SignatureProvided"] in (signed.header("authorization") or "")
+
+
+def test_mismatch_reports_the_string_to_sign_botocore_signed() -> None:
+    signed: list[str] = []
+
+    class Recording(_FixedDateAuth):
+        def sign_string(self, string_to_sign: str) -> str:
+            signed.append(string_to_sign)
+            return str(super().sign_string(string_to_sign))
+
+    path, query = _key_path("bkt", "ünï a+b"), "uploadId=u%2B1&partNumber=3"
+    request = AWSRequest(
+        "PUT",
+        f"http://127.0.0.1:9000{path}?{query}",
+        {"Content-Type": "a/b", "x-amz-meta-Z": "z", "X-Amz-Meta-a": " a "},
+    )
+    Recording(Credentials(AKID, "not-the-secret")).add_auth(request)
+    raw = [("host", b"127.0.0.1:9000")]
+    raw += [(name.lower(), value.encode()) for name, value in request.headers.items()]
+    with pytest.raises(errors.SignatureDoesNotMatch) as caught:
+        _front_door().verify(SignedRequest("PUT", path, query, raw))
+    assert caught.value.values["StringToSign"] == signed[0]
 
 
 def test_wrong_secret_is_signature_mismatch_for_header_and_query() -> None:
