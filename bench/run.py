@@ -1,0 +1,121 @@
+"""The benchmark: start the emulator, the null proxy and the gateway as separate processes, run
+every scenario on every path in turn (interleaved, so background noise hits all three alike),
+print the table and write the JSON.
+
+    .venv/bin/python -m bench [--quick | --smoke] [--out bench/results/latest.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from contextlib import AsyncExitStack, ExitStack
+from pathlib import Path
+
+import aiohttp
+
+from bench import procs
+from bench.paths import DirectTarget, S3Target, Target
+from bench.report import Row, machine, row, table
+from bench.s3client import Credentials, S3Client
+from bench.scenarios import MODES, SCENARIOS, Env, Measurement, Sizes, small_key
+from gateway.b2 import B2Client
+
+LIST_BUCKET = "bench-list"
+DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "latest.json"
+
+
+async def _populate_list_bucket(b2: DirectTarget, sizes: Sizes) -> None:
+    keys = iter(range(sizes.list_keys))
+
+    async def worker() -> None:
+        for i in keys:
+            await b2.put_small(LIST_BUCKET, small_key(i), b"x")
+
+    await asyncio.gather(*(worker() for _ in range(16)))
+
+
+async def _run_scenarios(
+    targets: list[Target],
+    counters: procs.EmulatorCounters,
+    sizes: Sizes,
+    gateway_pid: int,
+    log: bool,
+) -> list[Row]:
+    rows = []
+    for scenario in SCENARIOS:
+        measured: dict[str, Measurement] = {}
+        calls: dict[str, dict[str, int]] = {}
+        for target in targets:
+            if scenario.gateway_only and target.name != "gateway":
+                continue
+            env = Env(f"bench-{target.name}", LIST_BUCKET, sizes, gateway_pid)
+            await counters.reset()
+            measured[target.name] = await scenario.run(target, env)
+            calls[target.name] = await counters.read()
+            if log:
+                value = measured[target.name].value
+                print(f"  {scenario.name:<17} {target.name:<8} {value:10.2f} {scenario.unit}")
+        rows.append(row(scenario, measured, calls))
+    return rows
+
+
+async def run(mode: str, *, log: bool = True) -> dict[str, object]:
+    sizes = MODES[mode]
+    info = machine(mode, sizes)
+    with ExitStack() as stack:
+        scratch = stack.enter_context(procs.scratch_dir())
+        emulator = procs.start_emulator()
+        stack.callback(emulator.stop)
+        null = procs.start_null_proxy(emulator)
+        stack.callback(null.stop)
+        gateway = procs.start_gateway(emulator, scratch)
+        stack.callback(gateway.stop)
+        realm = emulator.values["B2_ENVIRONMENT"]
+        key_id, key = (
+            emulator.values["B2_APPLICATION_KEY_ID"],
+            emulator.values["B2_APPLICATION_KEY"],
+        )
+        async with AsyncExitStack() as astack:
+            http = await astack.enter_async_context(
+                aiohttp.ClientSession(
+                    auto_decompress=False, timeout=aiohttp.ClientTimeout(total=None)
+                )
+            )
+            b2 = await astack.enter_async_context(B2Client(realm, key_id, key, session=http))
+            creds = Credentials(key_id, key)
+            direct = DirectTarget(b2)
+            targets: list[Target] = [
+                direct,
+                S3Target("null", S3Client(http, null.values["NULL_PROXY_URL"], creds)),
+                S3Target("gateway", S3Client(http, gateway.values["AWS_ENDPOINT_URL"], creds)),
+            ]
+            for name in (LIST_BUCKET, *(f"bench-{t.name}" for t in targets)):
+                await b2.create_bucket(name)
+            await _populate_list_bucket(direct, sizes)
+            counters = procs.EmulatorCounters(http, realm)
+            rows = await _run_scenarios(targets, counters, sizes, gateway.pid, log)
+    return {"machine": info, "scenarios": rows}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    sizes = parser.add_mutually_exclusive_group()
+    sizes.add_argument("--quick", action="store_true", help="smaller sizes (under 2 minutes)")
+    sizes.add_argument("--smoke", action="store_true", help="tiny sizes: checks the harness")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write the JSON")
+    args = parser.parse_args(argv)
+    mode = "smoke" if args.smoke else "quick" if args.quick else "full"
+    result = asyncio.run(run(mode))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print()
+    print(table(result["scenarios"]))  # type: ignore[arg-type]
+    print(f"\nwritten: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

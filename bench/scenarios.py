@@ -1,0 +1,169 @@
+"""What is measured: the scenarios (names fixed by the issue), their sizes per mode, and how one
+scenario is timed on one path."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bench.paths import Target, part_lengths
+from bench.procs import PeakRss
+
+MB = 1_000_000
+MiB = 1 << 20
+GiB = 1 << 30
+
+
+@dataclass(frozen=True)
+class Sizes:
+    large: int  # single-stream PUT / GET
+    mpu: int  # multipart object
+    part: int
+    parallel_parts: int
+    small_bytes: int
+    small_ops: int
+    concurrency: int
+    list_keys: int
+    list_ops: int
+    rss: int  # gateway memory while streaming this much
+
+
+MODES = {
+    "full": Sizes(GiB, GiB, 16 * MiB, 4, 4096, 4000, 16, 1000, 400, 5 * GiB),
+    "quick": Sizes(128 * MiB, 128 * MiB, 16 * MiB, 4, 4096, 800, 16, 1000, 64, 512 * MiB),
+    # Enough to exercise every code path in seconds; parts must still be B2-sized (>= 5 MB).
+    "smoke": Sizes(256 * 1024, 10 * MiB, 5 * MiB, 4, 4096, 8, 4, 20, 4, 1 * MiB),
+}
+
+
+@dataclass(frozen=True)
+class Measurement:
+    value: float
+    s3_ops: int  # S3 operations the value covers (for B2 calls per S3 operation)
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+
+
+@dataclass(frozen=True)
+class Env:
+    """What a scenario run needs besides the target: its buckets, sizes, the gateway pid."""
+
+    bucket: str  # this path's own bucket
+    list_bucket: str  # shared, holds ``sizes.list_keys`` objects
+    sizes: Sizes
+    gateway_pid: int
+
+
+Runner = Callable[[Target, Env], Awaitable[Measurement]]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    unit: str
+    run: Runner
+    gateway_only: bool = False
+
+
+def small_key(i: int) -> str:
+    return f"small/{i:06d}"
+
+
+async def _throughput(nbytes: int, op: Awaitable[object], s3_ops: int = 1) -> Measurement:
+    start = time.perf_counter()
+    await op
+    return Measurement(nbytes / (time.perf_counter() - start) / MB, s3_ops)
+
+
+async def concurrent_ops(
+    count: int, concurrency: int, op: Callable[[int], Awaitable[object]]
+) -> Measurement:
+    """Run ``op(0..count-1)`` with ``concurrency`` workers: operations/s and latency quantiles."""
+    latencies: list[float] = []
+    next_index = iter(range(count))
+
+    async def worker() -> None:
+        for i in next_index:
+            began = time.perf_counter()
+            await op(i)
+            latencies.append(time.perf_counter() - began)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - start
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    return Measurement(count / elapsed, count, cuts[49] * 1000, cuts[98] * 1000)
+
+
+async def put_unsigned(t: Target, env: Env) -> Measurement:
+    n = env.sizes.large
+    return await _throughput(n, t.put(env.bucket, "large", n, signed=False))
+
+
+async def put_signed(t: Target, env: Env) -> Measurement:
+    n = env.sizes.large
+    return await _throughput(n, t.put(env.bucket, "large-signed", n, signed=True))
+
+
+async def get_large(t: Target, env: Env) -> Measurement:
+    start = time.perf_counter()
+    received = await t.get(env.bucket, "large")
+    if received != env.sizes.large:
+        raise RuntimeError(f"{t.name}: GET returned {received} bytes, not {env.sizes.large}")
+    return Measurement(received / (time.perf_counter() - start) / MB, 1)
+
+
+async def multipart(t: Target, env: Env) -> Measurement:
+    s = env.sizes
+    s3_ops = len(part_lengths(s.mpu, s.part)) + 2  # Create + parts + Complete
+    op = t.multipart(env.bucket, "mpu", s.mpu, s.part, s.parallel_parts)
+    return await _throughput(s.mpu, op, s3_ops)
+
+
+async def small_put(t: Target, env: Env) -> Measurement:
+    data = bytes(env.sizes.small_bytes)
+    s = env.sizes
+    return await concurrent_ops(
+        s.small_ops, s.concurrency, lambda i: t.put_small(env.bucket, small_key(i), data)
+    )
+
+
+async def small_get(t: Target, env: Env) -> Measurement:
+    s = env.sizes
+    return await concurrent_ops(
+        s.small_ops, s.concurrency, lambda i: t.get(env.bucket, small_key(i))
+    )
+
+
+async def small_head(t: Target, env: Env) -> Measurement:
+    s = env.sizes
+    return await concurrent_ops(
+        s.small_ops, s.concurrency, lambda i: t.head(env.bucket, small_key(i))
+    )
+
+
+async def list_keys(t: Target, env: Env) -> Measurement:
+    s = env.sizes
+    return await concurrent_ops(s.list_ops, s.concurrency, lambda _: t.list(env.list_bucket))
+
+
+async def gateway_rss(t: Target, env: Env) -> Measurement:
+    async with PeakRss(env.gateway_pid) as rss:
+        await t.put(env.bucket, "rss", env.sizes.rss, signed=False)
+    return Measurement(rss.above_idle / MB, 1)
+
+
+SCENARIOS = (
+    Scenario("put_1g_unsigned", "MB/s", put_unsigned),
+    Scenario("put_1g_signed", "MB/s", put_signed),
+    Scenario("get_1g", "MB/s", get_large),
+    Scenario("mpu_1g_x4", "MB/s", multipart),
+    Scenario("small_put_c16", "ops/s", small_put),
+    Scenario("small_get_c16", "ops/s", small_get),
+    Scenario("small_head_c16", "ops/s", small_head),
+    Scenario("list_1000_c16", "ops/s", list_keys),
+    Scenario("rss_5g_put_mb", "MB", gateway_rss, gateway_only=True),
+)
