@@ -45,10 +45,11 @@ def test_https_listener_refuses_tls_older_than_12(stack: Stack, version: ssl.TLS
         pytest.skip("this OpenSSL cannot offer old TLS versions")
     with (
         socket.create_connection(_https_address(stack), timeout=10) as raw,
-        # The server's alert, not a client unable to offer the version (that would also raise).
-        pytest.raises(ssl.SSLError, match="(?i)alert protocol version"),
+        pytest.raises(ssl.SSLError) as refused,
     ):
         client.wrap_socket(raw).close()
+    # The server hung up (asyncio sends no alert); not a client unable to offer the version.
+    assert "NO_PROTOCOLS_AVAILABLE" not in str(refused.value)
 
 
 def test_https_listener_negotiates_tls12_or_newer(stack: Stack) -> None:
