@@ -1,7 +1,7 @@
 """The compatibility matrix: which client version passed which scenario steps.
 
-Rows seen in this run replace the rows of the same client and transport in ``matrix.md``; rows of
-clients that did not run this time are kept, so running one module does not shrink the table.
+Rows seen in this run replace every row of the same client in ``matrix.md``; rows of clients that
+did not run this time are kept, so running one module does not shrink the table.
 """
 
 from __future__ import annotations
@@ -40,7 +40,10 @@ def parse_rows(text: str) -> list[MatrixRow]:
 
 
 def write_matrix(path: Path, seen: Iterable[MatrixRow]) -> None:
-    rows = {row.key: row for row in parse_rows(path.read_text())} if path.exists() else {}
+    seen = list(seen)
+    ran = {row.client for row in seen}
+    previous = parse_rows(path.read_text()) if path.exists() else []
+    rows = {row.key: row for row in previous if row.client not in ran}
     rows.update({row.key: row for row in seen})
     ordered = sorted(rows.values(), key=lambda r: (r.client.lower(), r.transport))
     path.write_text(INTRO + HEADER + "\n".join(r.render() for r in ordered) + "\n")

@@ -31,10 +31,6 @@ def test_awscli_scenario_round_trips_every_operation(
 ) -> None:
     aws_program = require_program("aws")
     env = served.environment(https=True)
-    # awscli 1.x presigns with SigV2 unless told otherwise (see test_sigv2_presign.py).
-    config = tmp_path / "aws-config"
-    config.write_text("[default]\ns3 =\n    signature_version = s3v4\n")
-    env["AWS_CONFIG_FILE"] = str(config)
 
     def aws(*args: str) -> str:
         return run([aws_program, *args], env)
@@ -109,10 +105,18 @@ def test_awscli_scenario_round_trips_every_operation(
         aws("s3", "cp", f"{s3}/copy2.txt", str(copy))
         assert copy.read_bytes() == small.read_bytes()
 
-    with steps.step("s3 presign"):
-        url = aws("s3", "presign", f"{s3}/{AWKWARD_KEYS[2]}".replace(AWKWARD_KEYS[2],
-                  f"tree/{AWKWARD_KEYS[2]}")).strip()  # fmt: skip
-        assert served.fetch(url) == (tree / AWKWARD_KEYS[2]).read_bytes()
+    with steps.step("s3 presign (SigV2 default, SigV4)"):
+        target = f"{s3}/tree/{AWKWARD_KEYS[2]}"
+        expected = (tree / AWKWARD_KEYS[2]).read_bytes()
+        url = aws("s3", "presign", target).strip()
+        assert "Signature=" in url  # awscli v1 presigns with SigV2 unless configured
+        assert served.fetch(url) == expected
+        config = tmp_path / "aws-config"
+        config.write_text("[default]\ns3 =\n    signature_version = s3v4\n")
+        url = run([aws_program, "s3", "presign", target],
+                  {**env, "AWS_CONFIG_FILE": str(config)}).strip()  # fmt: skip
+        assert "X-Amz-Signature=" in url
+        assert served.fetch(url) == expected
 
     with steps.step("s3 rm, rm --recursive, s3api delete-objects"):
         aws("s3", "rm", f"{s3}/copy.txt")

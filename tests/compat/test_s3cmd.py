@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.compat.conftest import (
+    AWKWARD_KEYS,
     BigFile,
     Scenario,
     Served,
@@ -22,12 +23,11 @@ from tests.compat.conftest import (
 )
 
 pytestmark = [pytest.mark.compat, pytest.mark.timeout(300)]
-BUCKET = "s3cmd-compat"
 
 
-def s3cmd_config(served: Served, directory: Path, *, https: bool = True) -> Path:
-    """An s3cmd configuration for this gateway (nothing read from ~/.s3cfg)."""
-    host = f"127.0.0.1:{served.https_port if https else served.http_port}"
+def s3cmd_config(served: Served, directory: Path, *, signature_v2: bool) -> Path:
+    """An s3cmd configuration for this gateway over HTTPS (nothing read from ~/.s3cfg)."""
+    host = f"127.0.0.1:{served.https_port}"
     path = directory / "s3cfg"
     path.write_text(
         "[default]\n"
@@ -35,28 +35,32 @@ def s3cmd_config(served: Served, directory: Path, *, https: bool = True) -> Path
         f"secret_key = {served.secret_key}\n"
         f"host_base = {host}\n"
         f"host_bucket = {host}\n"  # no %(bucket)s: path-style addressing
-        f"use_https = {https}\n"
+        "use_https = True\n"
+        "signurl_use_https = True\n"  # signurl writes http:// otherwise
         f"ca_certs_file = {served.ca_bundle}\n"
         "check_ssl_certificate = True\n"
         f"bucket_location = {served.region}\n"
-        "signature_v2 = False\n"
+        f"signature_v2 = {signature_v2}\n"
     )
     return path
 
 
+@pytest.mark.parametrize("signature_v2", [False, True], ids=["sigv4", "signature_v2"])
 def test_s3cmd_scenario_round_trips_every_operation(
-    served: Served, big_file: BigFile, scenario: Any, tmp_path: Path
+    served: Served, big_file: BigFile, scenario: Any, tmp_path: Path, signature_v2: bool
 ) -> None:
     program = require_program("s3cmd")
-    config = s3cmd_config(served, tmp_path)
+    config = s3cmd_config(served, tmp_path, signature_v2=signature_v2)
     env = served.environment()
 
     def s3cmd(*args: str) -> str:
         return run([program, "-c", str(config), "--no-progress", *args], env)
 
     version = s3cmd("--version").split()[-1]
-    steps: Scenario = scenario("s3cmd", version, "https")
-    s3 = f"s3://{BUCKET}"
+    signing = "SigV2 (signature_v2 = True)" if signature_v2 else "SigV4"
+    steps: Scenario = scenario("s3cmd", version, f"https, {signing}")
+    bucket = f"s3cmd-{'sigv2' if signature_v2 else 'sigv4'}"
+    s3 = f"s3://{bucket}"
 
     with steps.step("mb"):
         s3cmd("mb", s3)
@@ -74,7 +78,7 @@ def test_s3cmd_scenario_round_trips_every_operation(
     with steps.step("multipart 50 MB (15 MB chunks)"):
         s3cmd("put", str(big_file.path), f"{s3}/big.bin")
         # s3cmd's own `info` shows the md5 it stored in x-amz-meta-s3cmd-attrs: ask S3.
-        assert served.etag(BUCKET, "big.bin") == multipart_etag(big_file.path, 15 * 1024 * 1024)
+        assert served.etag(bucket, "big.bin") == multipart_etag(big_file.path, 15 * 1024 * 1024)
         back = tmp_path / "big-back.bin"
         s3cmd("get", f"{s3}/big.bin", str(back))
         assert sha256_of(back) == big_file.sha256
@@ -101,7 +105,7 @@ def test_s3cmd_scenario_round_trips_every_operation(
         assert f"{s3}/tree/top.txt" in listed
 
     with steps.step("paging > 1000 (v1)"):
-        names = put_many_keys(served, BUCKET, "many/")
+        names = put_many_keys(served, bucket, "many/")
         lines = s3cmd("ls", "--recursive", f"{s3}/many/").splitlines()
         assert [line.rsplit(" ", 1)[1] for line in lines] == [f"{s3}/{n}" for n in names]
 
@@ -110,6 +114,11 @@ def test_s3cmd_scenario_round_trips_every_operation(
         copy = tmp_path / "copy.txt"
         s3cmd("get", f"{s3}/copy.txt", str(copy))
         assert copy.read_bytes() == small.read_bytes()
+
+    with steps.step("signurl (SigV2 presigned GET)"):
+        url = s3cmd("signurl", f"{s3}/tree/{AWKWARD_KEYS[1]}", "+300").strip()
+        assert "Signature=" in url
+        assert served.fetch(url) == (tree / AWKWARD_KEYS[1]).read_bytes()
 
     with steps.step("del, del --recursive (multi-delete)"):
         s3cmd("del", f"{s3}/copy.txt")
