@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -123,6 +124,15 @@ def b2_calls(stack: Stack) -> dict[str, int]:
 
 def reset_b2_calls(stack: Stack) -> None:
     _control(stack, "DELETE", "counters")
+
+
+def leased_upload_urls(stack: Stack) -> float:
+    """Upload URLs the gateway holds for an upload in progress (its metrics listener)."""
+    assert stack.gateway.metrics_url is not None
+    with urllib.request.urlopen(f"{stack.gateway.metrics_url}/metrics", timeout=10) as answer:
+        text = answer.read().decode()
+    line = next(x for x in text.splitlines() if x.startswith('b2_upload_urls{state="leased"}'))
+    return float(line.split()[-1])
 
 
 def versions_of(stack: Stack, bucket: str) -> list[Version]:

@@ -24,6 +24,7 @@ from tests.reliability.conftest import (
     S3Client,
     b2_calls,
     expire_tokens,
+    leased_upload_urls,
     queue_fault,
     reset_b2_calls,
     versions_of,
@@ -252,6 +253,7 @@ def _survives(
     if fault.name != "expired-token":
         assert b2_calls(stack).get(path.endpoint, 0) >= 1  # the fault was met, not skipped
     write.check(s3, stack)
+    assert leased_upload_urls(stack) == 0  # every URL went back to the pool or was dropped
 
 
 @pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
