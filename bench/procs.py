@@ -80,12 +80,16 @@ def start_null_proxy(emulator: Server) -> Server:
     )
 
 
-def start_gateway(emulator: Server, data_dir: str) -> Server:
+def start_gateway(emulator: Server, data_dir: str, profile: Path | None = None) -> Server:
+    """``s3-b2-gateway serve`` on a free port, its B2 settings pointing at the emulator; with
+    ``profile``, under cProfile (the stats are written there when it stops)."""
     env = {
         key: emulator.values[key]
         for key in ("B2_APPLICATION_KEY_ID", "B2_APPLICATION_KEY", "B2_ENVIRONMENT")
     }
     args = ["-m", "gateway", "serve", "--port", "0", "--data-dir", data_dir]
+    if profile is not None:
+        args = ["-m", "cProfile", "-o", str(profile), *args]
     return start("gateway", args, "AWS_ENDPOINT_URL", env)
 
 
