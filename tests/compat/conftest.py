@@ -173,17 +173,31 @@ def require_program(name: str) -> str:
 
 
 def run(
-    args: list[str], env: dict[str, str], *, cwd: Path | None = None, timeout: float = 180
+    args: list[str],
+    env: dict[str, str],
+    *,
+    cwd: Path | None = None,
+    stdin: Path | None = None,
+    timeout: float = 180,
 ) -> str:
-    """Run a client command; its failure output is the assertion message."""
-    result = subprocess.run(
-        args, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
-    )
+    """Run a client command (``stdin``: a file piped in); its failure output is the assertion
+    message."""
+    with stdin.open("rb") if stdin is not None else open(os.devnull, "rb") as source:
+        result = subprocess.run(
+            args,
+            env=env,
+            cwd=cwd,
+            stdin=source,
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+    stdout, stderr = (result.stdout.decode("utf-8", "replace"),
+                      result.stderr.decode("utf-8", "replace"))  # fmt: skip
     assert result.returncode == 0, (
-        f"{' '.join(args)} exited {result.returncode}\n{result.stdout[-3000:]}"
-        f"\n{result.stderr[-5000:]}"
+        f"{' '.join(args)} exited {result.returncode}\n{stdout[-3000:]}\n{stderr[-5000:]}"
     )
-    return result.stdout
+    return stdout
 
 
 def run_bytes(args: list[str], env: dict[str, str], *, timeout: float = 180) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from tests.compat.conftest import (
     put_many_keys,
     require_program,
     run,
+    run_bytes,
     sha256_of,
     tree_digest,
     write_tree,
@@ -62,6 +64,12 @@ def test_awscli_scenario_round_trips_every_operation(
         back = tmp_path / "big-back.bin"
         aws("s3", "cp", f"{s3}/big.bin", str(back))
         assert sha256_of(back) == big_file.sha256
+
+    with steps.step("s3 cp from stdin (multipart, unknown size) and to stdout"):
+        run([aws_program, "s3", "cp", "-", f"{s3}/stdin.bin"], env, stdin=big_file.path)
+        assert served.etag(BUCKET, "stdin.bin") == multipart_etag(big_file.path, 8 * 1024 * 1024)
+        streamed = run_bytes([aws_program, "s3", "cp", f"{s3}/stdin.bin", "-"], env)
+        assert hashlib.sha256(streamed).hexdigest() == big_file.sha256
 
     with steps.step("range"):
         part = tmp_path / "range.bin"

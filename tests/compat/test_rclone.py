@@ -92,6 +92,14 @@ def test_rclone_scenario_round_trips_every_operation(
         rclone("copyto", f"{remote}/big.bin", str(back))
         assert sha256_of(back) == big_file.sha256
 
+    with steps.step("rcat from stdin (streamed multipart)"):
+        run([program, "rcat", f"{remote}/rcat.bin", "--s3-chunk-size", "8M"], env,
+            stdin=big_file.path)  # fmt: skip
+        assert served.etag(BUCKET, "rcat.bin") == multipart_etag(big_file.path, 8 * 1024 * 1024)
+        assert run_bytes([program, "cat", f"{remote}/rcat.bin"], env) == (
+            big_file.path.read_bytes()
+        )
+
     with steps.step("range (cat --offset --count)"):
         cut = run_bytes([program, "cat", "--offset", "123456", "--count", "1000",
                          f"{remote}/big.bin"], env)  # fmt: skip
@@ -140,6 +148,7 @@ def test_rclone_scenario_round_trips_every_operation(
         assert sorted(rclone("lsf", remote).splitlines()) == [
             "big-copy.bin",
             "big.bin",
+            "rcat.bin",
             "small.txt",
         ]
     boto.close()
