@@ -19,6 +19,7 @@ import pytest
 from botocore.auth import S3SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
 
 from tests.integration.conftest import Stack
 from tests.reliability.conftest import S3Client, versions_of
@@ -163,19 +164,52 @@ def test_header_flood_is_a_400_class_answer_and_the_gateway_keeps_serving(
     _still_serving(s3)
 
 
-def test_metadata_over_s3s_2kb_limit_is_metadata_too_large(stack: Stack, bucket: str) -> None:
-    answer = signed(stack, "PUT", f"/{bucket}/k", b"x", {"x-amz-meta-big": "v" * 2100})
-    assert (answer.status, answer.code) == (400, "MetadataTooLarge")
+TOO_MUCH_METADATA = [
+    pytest.param({f"k{i}": "v" for i in range(10)}, id="more-entries-than-b2-holds"),
+    pytest.param({"big": "v" * 3000}, id="over-2kb"),
+]
+
+
+@pytest.mark.parametrize("metadata", TOO_MUCH_METADATA)
+def test_create_multipart_with_metadata_b2_cannot_hold_is_refused_opening_nothing(
+    stack: Stack, s3: S3Client, bucket: str, metadata: dict[str, str]
+) -> None:
+    """PutObject's metadata limits (tests/integration/test_refusals.py) hold on the other
+    paths that write metadata too: no upload is opened only to fail at Complete."""
+    with pytest.raises(ClientError) as caught:
+        s3.create_multipart_upload(Bucket=bucket, Key="k", Metadata=metadata)
+    assert caught.value.response["Error"]["Code"] == "MetadataTooLarge"
     assert versions_of(stack, bucket) == []
+
+
+@pytest.mark.parametrize("metadata", TOO_MUCH_METADATA)
+def test_copy_replacing_metadata_with_more_than_b2_holds_is_refused_storing_nothing(
+    stack: Stack, s3: S3Client, bucket: str, metadata: dict[str, str]
+) -> None:
+    s3.put_object(Bucket=bucket, Key="source", Body=b"x")
+    before = versions_of(stack, bucket)
+    with pytest.raises(ClientError) as caught:
+        s3.copy_object(
+            Bucket=bucket,
+            Key="k",
+            CopySource={"Bucket": bucket, "Key": "source"},
+            MetadataDirective="REPLACE",
+            Metadata=metadata,
+        )
+    assert caught.value.response["Error"]["Code"] == "MetadataTooLarge"
+    assert versions_of(stack, bucket) == before
 
 
 # -- keys ------------------------------------------------------------------------------------
 
 
-def test_key_with_invalid_utf8_is_refused_storing_nothing(stack: Stack, bucket: str) -> None:
-    answer = signed(stack, "PUT", f"/{bucket}/bad%FFkey", b"x")
-    assert answer.status == 400
-    assert answer.code in ("InvalidURI", "InvalidArgument")
+@pytest.mark.parametrize("raw_key", ["bad%FFkey", "over%C0%AFlong-slash"])
+def test_key_with_invalid_utf8_is_invalid_uri_storing_nothing(
+    stack: Stack, bucket: str, raw_key: str
+) -> None:
+    """Includes the overlong encoding of '/' (a classic traversal trick)."""
+    answer = signed(stack, "PUT", f"/{bucket}/{raw_key}", b"x")
+    assert (answer.status, answer.code) == (400, "InvalidURI")
     assert versions_of(stack, bucket) == []
 
 
@@ -185,7 +219,10 @@ def test_key_over_1024_bytes_is_key_too_long(stack: Stack, bucket: str) -> None:
     assert versions_of(stack, bucket) == []
 
 
-TRAVERSAL_KEYS = ["../escape", "a/../b", "./x", "..", "a/./b", "%2e%2e/x", "/leading", "a//b"]
+TRAVERSAL_KEYS = [
+    "../escape", "a/../b", "./x", "..", "a/./b", "%2e%2e/x", "/leading", "a//b",
+    "nul\x00byte", "ctl\x01\x1f\x7f", "back\\slash\\..\\x",
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("key", TRAVERSAL_KEYS)
