@@ -22,7 +22,7 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from tests.integration.conftest import Stack
-from tests.reliability.conftest import S3Client, versions_of
+from tests.reliability.conftest import S3Client, b2_calls, reset_b2_calls, versions_of
 from tests.reliability.rawhttp import UNSIGNED, Answer, Endpoint, sha256_hex, signed_headers
 
 
@@ -448,7 +448,9 @@ FORGERIES = [
 def test_put_without_a_valid_signature_is_refused_storing_nothing(
     stack: Stack, bucket: str, forgery: Forgery
 ) -> None:
+    reset_b2_calls(stack)
     answer = forgery.send(stack, f"/{bucket}/k")
+    assert b2_calls(stack) == {}  # refused before the gateway asked B2 anything
     expected = {(forgery.status, forgery.code), forgery.or_else or (forgery.status, forgery.code)}
     assert (answer.status, answer.code) in expected, answer.body
     assert versions_of(stack, bucket) == []
