@@ -127,6 +127,26 @@ def _complete(s3: S3Client, bucket: str) -> Write:
     return Write(act, _reads_back(bucket, KEY, data))
 
 
+def _complete_assembled(s3: S3Client, bucket: str) -> Write:
+    """Two parts, the first over B2's (lowered) copy limit: assembled as a B2 large file from
+    copied pieces (start, copy parts, finish), so a failure must cancel the unfinished file."""
+    first, last = os.urandom(5 * 1024 * 1024), os.urandom(100 * 1024)
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key=KEY)["UploadId"]
+    parts = []
+    for number, data in enumerate((first, last), 1):
+        part = s3.upload_part(
+            Bucket=bucket, Key=KEY, UploadId=upload_id, PartNumber=number, Body=data
+        )
+        parts.append({"PartNumber": number, "ETag": part["ETag"]})
+
+    def act(c: S3Client) -> None:
+        c.complete_multipart_upload(
+            Bucket=bucket, Key=KEY, UploadId=upload_id, MultipartUpload={"Parts": parts}
+        )
+
+    return Write(act, _reads_back(bucket, KEY, first + last))
+
+
 def _copy(s3: S3Client, bucket: str) -> Write:
     data = os.urandom(200 * 1024)
     s3.put_object(Bucket=bucket, Key="source", Body=data)
@@ -161,6 +181,7 @@ PATHS = [
     WritePath("put-large-file", "b2_upload_part", _put(B2_SIMPLE_LIMIT + 64 * 1024)),
     WritePath("upload-part", "b2_upload_file", _upload_part),
     WritePath("complete", "b2_copy_file", _complete),
+    WritePath("complete-assembled", "b2_finish_large_file", _complete_assembled),
     WritePath("copy", "b2_copy_file", _copy),
     WritePath("delete-objects", "b2_hide_file", _delete_objects),
 ]
