@@ -5,7 +5,8 @@ PUT/GET/HEAD bytes to the emulator's upload and download calls, ListObjectsV2 to
 ``b2_list_file_names`` (the JSON goes back as is), and multipart to the large-file calls. The one
 digest it computes is each part's SHA-1, because B2 refuses parts without one.
 
-Run: ``python -m bench.null_proxy REALM KEY_ID KEY`` — prints ``NULL_PROXY_URL=...``.
+Run: ``python -m bench.null_proxy REALM KEY_ID KEY CERT KEY_FILE`` — prints ``NULL_PROXY_URL=...``
+and ``NULL_PROXY_URL_HTTPS=...`` (the same app on HTTPS with that certificate).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import asyncio
 import base64
 import hashlib
 import signal
+import ssl
 import sys
 from collections.abc import AsyncIterator
 from typing import Any
@@ -172,19 +174,22 @@ def build_app(upstream: B2Upstream) -> web.Application:
     return app
 
 
-async def _main(realm: str, key_id: str, key: str) -> None:
+async def _main(realm: str, key_id: str, key: str, cert: str, key_file: str) -> None:
     upstream = B2Upstream(realm, key_id, key)
     await upstream.authorize()
     runner = web.AppRunner(build_app(upstream), access_log=None, handle_signals=False)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(cert, key_file)
+    await web.TCPSite(runner, "127.0.0.1", 0, ssl_context=tls).start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    port = runner.addresses[0][1]
+    port, tls_port = (address[1] for address in runner.addresses)
     sys.stdout.write(f"NULL_PROXY_URL=http://127.0.0.1:{port}\n")
+    sys.stdout.write(f"NULL_PROXY_URL_HTTPS=https://127.0.0.1:{tls_port}\n")
     sys.stdout.flush()
     try:
         await stop.wait()
@@ -194,4 +199,4 @@ async def _main(realm: str, key_id: str, key: str) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(_main(*sys.argv[1:4]))
+    asyncio.run(_main(*sys.argv[1:6]))

@@ -72,25 +72,28 @@ def start_emulator() -> Server:
     )
 
 
-def start_null_proxy(emulator: Server) -> Server:
+def start_null_proxy(emulator: Server, tls_dir: Path) -> Server:
+    """The null proxy, also on HTTPS with the certificate the gateway made in ``tls_dir``."""
     v = emulator.values
     args = ["-m", "bench.null_proxy", v["B2_ENVIRONMENT"]]
-    return start(
-        "null", [*args, v["B2_APPLICATION_KEY_ID"], v["B2_APPLICATION_KEY"]], "NULL_PROXY_URL"
-    )
+    args += [v["B2_APPLICATION_KEY_ID"], v["B2_APPLICATION_KEY"]]
+    args += [str(tls_dir / "cert.pem"), str(tls_dir / "key.pem")]
+    return start("null", args, "NULL_PROXY_URL_HTTPS")
 
 
 def start_gateway(emulator: Server, data_dir: str, profile: Path | None = None) -> Server:
-    """``s3-b2-gateway serve`` on a free port, its B2 settings pointing at the emulator; with
-    ``profile``, under cProfile (the stats are written there when it stops)."""
+    """``s3-b2-gateway serve`` on free HTTP and HTTPS ports (self-signed certificate in
+    ``data_dir/tls``), its B2 settings pointing at the emulator; with ``profile``, under
+    cProfile (the stats are written there when it stops)."""
     env = {
         key: emulator.values[key]
         for key in ("B2_APPLICATION_KEY_ID", "B2_APPLICATION_KEY", "B2_ENVIRONMENT")
     }
-    args = ["-m", "gateway", "serve", "--port", "0", "--data-dir", data_dir]
+    args = ["-m", "gateway", "serve", "--port", "0", "--tls", "--tls-port", "0"]
+    args += ["--data-dir", data_dir]
     if profile is not None:
         args = ["-m", "cProfile", "-o", str(profile), *args]
-    return start("gateway", args, "AWS_ENDPOINT_URL", env)
+    return start("gateway", args, "AWS_CA_BUNDLE", env)
 
 
 class EmulatorCounters:

@@ -11,8 +11,10 @@ import argparse
 import asyncio
 import json
 import pstats
+import ssl
 import sys
-from contextlib import AsyncExitStack, ExitStack
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
@@ -48,27 +50,39 @@ async def _warm_up(targets: list[Target], sizes: Sizes) -> None:
         await target.list(bucket)
 
 
+@dataclass(frozen=True)
+class Paths:
+    """The targets of one run: plain HTTP, HTTPS (null and gateway over TLS, direct as is), and a
+    gateway process kept fresh for the gateway-only (memory) scenario."""
+
+    plain: list[Target]
+    https: list[Target]
+    fresh_gateway: Target
+    fresh_gateway_pid: int
+
+    def for_scenario(self, scenario: Scenario) -> list[Target]:
+        if scenario.gateway_only:
+            return [self.fresh_gateway]
+        return self.https if scenario.https else self.plain
+
+
 async def _run_scenarios(
     scenarios: tuple[Scenario, ...],
-    targets: list[Target],
-    fresh_gateway: tuple[Target, int],
+    paths: Paths,
     counters: procs.EmulatorCounters,
     sizes: Sizes,
     log: bool,
 ) -> list[Row]:
     """Every scenario on every path in turn, ``sizes.repeats`` rounds, keeping each path's best
     round (the one least disturbed by other load) and that round's B2 calls. Gateway-only
-    scenarios run once, on ``fresh_gateway`` (a target and its pid): a gateway process that
-    served nothing before."""
+    scenarios run once: their gateway must not have served anything before."""
     rows = []
     for scenario in scenarios:
         measured: dict[str, Measurement] = {}
         calls: dict[str, dict[str, int]] = {}
-        pid = fresh_gateway[1]
-        paths = [fresh_gateway[0]] if scenario.gateway_only else targets
         for _ in range(1 if scenario.gateway_only else sizes.repeats):
-            for target in paths:
-                env = Env(f"bench-{target.name}", LIST_BUCKET, sizes, pid)
+            for target in paths.for_scenario(scenario):
+                env = Env(f"bench-{target.name}", LIST_BUCKET, sizes, paths.fresh_gateway_pid)
                 await counters.reset()
                 result = await scenario.run(target, env)
                 counted = await counters.read()
@@ -82,6 +96,56 @@ async def _run_scenarios(
     return rows
 
 
+@dataclass(frozen=True)
+class Servers:
+    emulator: procs.Server
+    null: procs.Server
+    gateway: procs.Server
+    fresh_gateway: procs.Server
+
+
+def _start_servers(stack: ExitStack, profile: Path | None) -> Servers:
+    """Each server in its own process, stopped when ``stack`` closes."""
+    scratch = Path(stack.enter_context(procs.scratch_dir()))
+
+    def started(server: procs.Server) -> procs.Server:
+        stack.callback(server.stop)
+        return server
+
+    emulator = started(procs.start_emulator())
+    gateway = started(procs.start_gateway(emulator, str(scratch / "gateway"), profile))
+    fresh = started(procs.start_gateway(emulator, str(scratch / "fresh")))
+    null = started(procs.start_null_proxy(emulator, scratch / "gateway" / "tls"))
+    return Servers(emulator, null, gateway, fresh)
+
+
+def _paths(http: aiohttp.ClientSession, direct: DirectTarget, servers: Servers) -> Paths:
+    creds = Credentials(
+        servers.emulator.values["B2_APPLICATION_KEY_ID"],
+        servers.emulator.values["B2_APPLICATION_KEY"],
+    )
+    ca = ssl.create_default_context(cafile=servers.gateway.values["AWS_CA_BUNDLE"])
+
+    def s3(name: str, url: str, tls: ssl.SSLContext | None = None) -> S3Target:
+        return S3Target(name, S3Client(http, url, creds, tls))
+
+    null, gateway = servers.null.values, servers.gateway.values
+    return Paths(
+        plain=[
+            direct,
+            s3("null", null["NULL_PROXY_URL"]),
+            s3("gateway", gateway["AWS_ENDPOINT_URL"]),
+        ],
+        https=[
+            direct,
+            s3("null", null["NULL_PROXY_URL_HTTPS"], ca),
+            s3("gateway", gateway["AWS_ENDPOINT_URL_HTTPS"], ca),
+        ],
+        fresh_gateway=s3("gateway", servers.fresh_gateway.values["AWS_ENDPOINT_URL"]),
+        fresh_gateway_pid=servers.fresh_gateway.pid,
+    )
+
+
 async def run(
     mode: str, *, only: set[str] | None = None, profile: Path | None = None, log: bool = True
 ) -> dict[str, object]:
@@ -91,45 +155,23 @@ async def run(
     scenarios = selected(only)
     info = machine(mode, sizes)
     with ExitStack() as stack:
-        scratch = stack.enter_context(procs.scratch_dir())
-        emulator = procs.start_emulator()
-        stack.callback(emulator.stop)
-        null = procs.start_null_proxy(emulator)
-        stack.callback(null.stop)
-        gateway = procs.start_gateway(emulator, scratch, profile)
-        stack.callback(gateway.stop)
-        fresh = procs.start_gateway(emulator, scratch)
-        stack.callback(fresh.stop)
-        realm = emulator.values["B2_ENVIRONMENT"]
-        key_id, key = (
-            emulator.values["B2_APPLICATION_KEY_ID"],
-            emulator.values["B2_APPLICATION_KEY"],
-        )
-        async with AsyncExitStack() as astack:
-            http = await astack.enter_async_context(
-                aiohttp.ClientSession(
-                    auto_decompress=False, timeout=aiohttp.ClientTimeout(total=None)
-                )
-            )
-            b2 = await astack.enter_async_context(B2Client(realm, key_id, key, session=http))
-            creds = Credentials(key_id, key)
+        servers = _start_servers(stack, profile)
+        emulator = servers.emulator.values
+        realm = emulator["B2_ENVIRONMENT"]
+        key_id, key = emulator["B2_APPLICATION_KEY_ID"], emulator["B2_APPLICATION_KEY"]
+        timeout = aiohttp.ClientTimeout(total=None)
+        async with (
+            aiohttp.ClientSession(auto_decompress=False, timeout=timeout) as http,
+            B2Client(realm, key_id, key, session=http) as b2,
+        ):
             direct = DirectTarget(b2)
-            targets: list[Target] = [
-                direct,
-                S3Target("null", S3Client(http, null.values["NULL_PROXY_URL"], creds)),
-                S3Target("gateway", S3Client(http, gateway.values["AWS_ENDPOINT_URL"], creds)),
-            ]
-            for name in (LIST_BUCKET, *(f"bench-{t.name}" for t in targets)):
+            paths = _paths(http, direct, servers)
+            for name in (LIST_BUCKET, *(f"bench-{t.name}" for t in paths.plain)):
                 await b2.create_bucket(name)
             await _populate_list_bucket(direct, sizes)
-            await _warm_up(targets, sizes)
-            fresh_target = S3Target(
-                "gateway", S3Client(http, fresh.values["AWS_ENDPOINT_URL"], creds)
-            )
+            await _warm_up(paths.plain, sizes)
             counters = procs.EmulatorCounters(http, realm)
-            rows = await _run_scenarios(
-                scenarios, targets, (fresh_target, fresh.pid), counters, sizes, log
-            )
+            rows = await _run_scenarios(scenarios, paths, counters, sizes, log)
     return {"machine": info, "scenarios": rows}
 
 

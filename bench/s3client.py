@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import ssl
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -53,8 +54,15 @@ class Body:
 
 
 class S3Client:
-    def __init__(self, session: aiohttp.ClientSession, endpoint: str, creds: Credentials) -> None:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        endpoint: str,
+        creds: Credentials,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self._session = session
+        self._tls: ssl.SSLContext | bool = True if tls is None else tls
         self._endpoint = endpoint.rstrip("/")
         self._host = endpoint.split("://", 1)[1].rstrip("/")
         self._creds = creds
@@ -115,7 +123,12 @@ class S3Client:
         headers = self._signed_headers(method, path, query, payload_hash, extra)
         url = self._endpoint + path + (f"?{query}" if query else "")
         response = await self._session.request(
-            method, url, headers=headers, data=data, skip_auto_headers=("Content-Type",)
+            method,
+            url,
+            headers=headers,
+            data=data,
+            skip_auto_headers=("Content-Type",),
+            ssl=self._tls,
         )
         if response.status != expect:
             text = await response.text()

@@ -68,6 +68,7 @@ class Scenario:
     run: Runner
     gateway_only: bool = False
     needs: tuple[str, ...] = ()  # scenarios whose objects this one reads
+    https: bool = False  # null and gateway over TLS (direct stays plain: the emulator has none)
 
 
 def selected(names: set[str] | None) -> tuple[Scenario, ...]:
@@ -179,6 +180,7 @@ SCENARIOS = (
     Scenario("put_1g_unsigned", "MB/s", put_unsigned),
     Scenario("put_1g_signed", "MB/s", put_signed),
     Scenario("get_1g", "MB/s", get_large, needs=("put_1g_unsigned",)),
+    Scenario("get_1g_https", "MB/s", get_large, needs=("put_1g_unsigned",), https=True),
     Scenario("mpu_1g_x4", "MB/s", multipart),
     Scenario("small_put_c16", "ops/s", small_put),
     Scenario("small_get_c16", "ops/s", small_get, needs=("small_put_c16",)),

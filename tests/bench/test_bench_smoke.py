@@ -14,6 +14,7 @@ SCENARIO_NAMES = [
     "put_1g_unsigned",
     "put_1g_signed",
     "get_1g",
+    "get_1g_https",
     "mpu_1g_x4",
     "small_put_c16",
     "small_get_c16",
