@@ -47,7 +47,7 @@ async def _warm_up(targets: list[Target], sizes: Sizes) -> None:
         bucket = f"bench-{target.name}"
         await target.put_small(bucket, "warm-up", bytes(sizes.small_bytes))
         await target.get(bucket, "warm-up")
-        await target.list(bucket)
+        await target.list(LIST_BUCKET)
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,7 @@ async def run(
             for name in (LIST_BUCKET, *(f"bench-{t.name}" for t in paths.plain)):
                 await b2.create_bucket(name)
             await _populate_list_bucket(direct, sizes)
-            await _warm_up(paths.plain, sizes)
+            await _warm_up([*paths.plain, *paths.https[1:], paths.fresh_gateway], sizes)
             counters = procs.EmulatorCounters(http, realm)
             rows = await _run_scenarios(scenarios, paths, counters, sizes, log)
     return {"machine": info, "scenarios": rows}

@@ -168,9 +168,8 @@ async def list_keys(t: Target, env: Env) -> Measurement:
 
 
 async def gateway_rss(t: Target, env: Env) -> Measurement:
-    """Run on a gateway that served nothing else, so "idle" is not inflated by the buffers of
-    earlier scenarios; one small PUT first warms its bucket cache and upload-URL pool."""
-    await t.put_small(env.bucket, "rss-warm-up", bytes(env.sizes.small_bytes))
+    """Run on a gateway that served only the warm-up, so "idle" is not inflated by the buffers
+    of earlier scenarios."""
     async with PeakRss(env.gateway_pid) as rss:
         await t.put(env.bucket, "rss", env.sizes.rss, signed=False)
     return Measurement(rss.above_idle / MB, 1)
