@@ -83,12 +83,12 @@ def _cell(value: float | None) -> str:
 
 def table(rows: list[Row]) -> str:
     """The main table, then latency quantiles and B2 calls per S3 operation."""
-    head = f"{'scenario':<17} {'unit':<6} {'direct':>9} {'null':>9} {'gateway':>9}"
+    head = f"{'scenario':<22} {'unit':<6} {'direct':>9} {'null':>9} {'gateway':>9}"
     lines = [head + f" {'gw/direct':>9} {'gw/null':>8}", "-" * (len(head) + 19)]
     for r in rows:
         cells = " ".join(f"{_cell(r[p]):>9}" for p in PATH_NAMES)
         lines.append(
-            f"{r['name']:<17} {r['unit']:<6} {cells} {_cell(r['ratio']):>9}"
+            f"{r['name']:<22} {r['unit']:<6} {cells} {_cell(r['ratio']):>9}"
             f" {_cell(r['ratio_null']):>8}"
         )
     lines += ["", "latency p50 / p99 (ms)"]
@@ -97,11 +97,11 @@ def table(rows: list[Row]) -> str:
             cells = "  ".join(
                 f"{p} {_cell(r['p50_ms'].get(p))}/{_cell(r['p99_ms'].get(p))}" for p in PATH_NAMES
             )
-            lines.append(f"  {r['name']:<17} {cells}")
+            lines.append(f"  {r['name']:<22} {cells}")
     lines += ["", "B2 calls per S3 operation (emulator counters)"]
     for r in rows:
         for path, calls in r["b2_calls_per_op"].items():
             total = sum(calls.values())
             detail = ", ".join(f"{name} {n:g}" for name, n in calls.items())
-            lines.append(f"  {r['name']:<17} {path:<8} {total:>6.3f}  ({detail})")
+            lines.append(f"  {r['name']:<22} {path:<8} {total:>6.3f}  ({detail})")
     return "\n".join(lines)

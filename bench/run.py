@@ -18,12 +18,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
+import yarl
 
 from bench import procs
 from bench.paths import DirectTarget, S3Target, Target
 from bench.report import Row, machine, row, table
 from bench.s3client import Credentials, S3Client
-from bench.scenarios import MODES, Env, Measurement, Scenario, Sizes, selected, small_key
+from bench.scenarios import (
+    MODES,
+    Env,
+    GatewayProcess,
+    Measurement,
+    Scenario,
+    Sizes,
+    selected,
+    small_key,
+)
 from gateway.b2 import B2Client
 
 LIST_BUCKET = "bench-list"
@@ -58,7 +68,7 @@ class Paths:
     plain: list[Target]
     https: list[Target]
     fresh_gateway: Target
-    fresh_gateway_pid: int
+    fresh_gateway_process: GatewayProcess
 
     def for_scenario(self, scenario: Scenario) -> list[Target]:
         if scenario.gateway_only:
@@ -82,13 +92,14 @@ async def _run_scenarios(
         calls: dict[str, dict[str, int]] = {}
         for _ in range(1 if scenario.gateway_only else sizes.repeats):
             for target in paths.for_scenario(scenario):
-                env = Env(f"bench-{target.name}", LIST_BUCKET, sizes, paths.fresh_gateway_pid)
+                bucket = f"bench-{target.name}"
+                env = Env(bucket, LIST_BUCKET, sizes, paths.fresh_gateway_process)
                 await counters.reset()
                 result = await scenario.run(target, env)
                 counted = await counters.read()
                 if log:
                     value = f"{result.value:10.2f} {scenario.unit}"
-                    print(f"  {scenario.name:<17} {target.name:<8} {value}")
+                    print(f"  {scenario.name:<22} {target.name:<8} {value}")
                 best = measured.get(target.name)
                 if best is None or result.value > best.value:
                     measured[target.name], calls[target.name] = result, counted
@@ -130,6 +141,9 @@ def _paths(http: aiohttp.ClientSession, direct: DirectTarget, servers: Servers) 
         return S3Target(name, S3Client(http, url, creds, tls))
 
     null, gateway = servers.null.values, servers.gateway.values
+    fresh = yarl.URL(servers.fresh_gateway.values["AWS_ENDPOINT_URL"])
+    assert fresh.host is not None
+    assert fresh.port is not None
     return Paths(
         plain=[
             direct,
@@ -142,7 +156,7 @@ def _paths(http: aiohttp.ClientSession, direct: DirectTarget, servers: Servers) 
             s3("gateway", gateway["AWS_ENDPOINT_URL_HTTPS"], ca),
         ],
         fresh_gateway=s3("gateway", servers.fresh_gateway.values["AWS_ENDPOINT_URL"]),
-        fresh_gateway_pid=servers.fresh_gateway.pid,
+        fresh_gateway_process=GatewayProcess(servers.fresh_gateway.pid, fresh.host, fresh.port),
     )
 
 

@@ -29,14 +29,15 @@ class Sizes:
     list_keys: int
     list_ops: int
     rss: int  # gateway memory while streaming this much
+    idle_connections: int  # gateway memory while this many keep-alive connections sit idle
     repeats: int  # rounds per scenario; the best is kept
 
 
 MODES = {
-    "full": Sizes(GiB, GiB, 16 * MiB, 4, 4096, 4000, 16, 1000, 400, 5 * GiB, 3),
-    "quick": Sizes(128 * MiB, 128 * MiB, 16 * MiB, 4, 4096, 500, 16, 1000, 32, 256 * MiB, 1),
+    "full": Sizes(GiB, GiB, 16 * MiB, 4, 4096, 4000, 16, 1000, 400, 5 * GiB, 1000, 3),
+    "quick": Sizes(128 * MiB, 128 * MiB, 16 * MiB, 4, 4096, 500, 16, 1000, 32, 256 * MiB, 1000, 1),
     # Enough to exercise every code path in seconds; parts must still be B2-sized (>= 5 MB).
-    "smoke": Sizes(256 * 1024, 10 * MiB, 5 * MiB, 4, 4096, 8, 4, 20, 4, 1 * MiB, 1),
+    "smoke": Sizes(256 * 1024, 10 * MiB, 5 * MiB, 4, 4096, 8, 4, 20, 4, 1 * MiB, 20, 1),
 }
 
 
@@ -49,13 +50,20 @@ class Measurement:
 
 
 @dataclass(frozen=True)
+class GatewayProcess:
+    pid: int
+    host: str
+    port: int
+
+
+@dataclass(frozen=True)
 class Env:
     """What a scenario run needs besides the target: its buckets, sizes, the gateway's pid."""
 
     bucket: str  # this path's own bucket
     list_bucket: str  # shared, holds ``sizes.list_keys`` objects
     sizes: Sizes
-    gateway_pid: int  # for gateway-only scenarios: the process behind the target
+    gateway: GatewayProcess  # for gateway-only scenarios: the process behind the target
 
 
 Runner = Callable[[Target, Env], Awaitable[Measurement]]
@@ -170,9 +178,38 @@ async def list_keys(t: Target, env: Env) -> Measurement:
 async def gateway_rss(t: Target, env: Env) -> Measurement:
     """Run on a gateway that served only the warm-up, so "idle" is not inflated by the buffers
     of earlier scenarios."""
-    async with PeakRss(env.gateway_pid) as rss:
+    async with PeakRss(env.gateway.pid) as rss:
         await t.put(env.bucket, "rss", env.sizes.rss, signed=False)
     return Measurement(rss.above_idle / MB, 1)
+
+
+async def gateway_idle_connections(t: Target, env: Env) -> Measurement:
+    """Open ``sizes.idle_connections`` connections, make one (anonymous, refused) request on
+    each so the server holds it as an idle keep-alive connection, then measure the gateway."""
+    count = env.sizes.idle_connections
+    request = f"HEAD / HTTP/1.1\r\nHost: {env.gateway.host}\r\n\r\n".encode()
+    writers: list[asyncio.StreamWriter] = []
+
+    async def connect() -> None:
+        reader, writer = await asyncio.open_connection(env.gateway.host, env.gateway.port)
+        writers.append(writer)
+        writer.write(request)
+        await reader.readuntil(b"\r\n\r\n")  # a HEAD answer has no body
+
+    try:
+        async with PeakRss(env.gateway.pid) as rss:
+            gate = asyncio.Semaphore(64)  # do not flood the listen backlog
+
+            async def bounded() -> None:
+                async with gate:
+                    await connect()
+
+            await asyncio.gather(*(bounded() for _ in range(count)))
+            await asyncio.sleep(0.5)  # let the last responses' buffers settle
+    finally:
+        for writer in writers:
+            writer.close()
+    return Measurement(rss.above_idle / MB, count)
 
 
 SCENARIOS = (
@@ -186,4 +223,5 @@ SCENARIOS = (
     Scenario("small_head_c16", "ops/s", small_head, needs=("small_put_c16",)),
     Scenario("list_1000_c16", "ops/s", list_keys),
     Scenario("rss_5g_put_mb", "MB", gateway_rss, gateway_only=True),
+    Scenario("rss_1000_idle_conns_mb", "MB", gateway_idle_connections, gateway_only=True),
 )
