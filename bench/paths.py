@@ -17,6 +17,7 @@ PATH_NAMES = ("direct", "null", "gateway")
 
 class Target(Protocol):
     name: str
+    server_pid: int | None  # the process between client and emulator (None: direct)
 
     async def put(self, bucket: str, key: str, length: int, *, signed: bool) -> None: ...
 
@@ -41,9 +42,10 @@ def part_lengths(length: int, part_size: int) -> list[int]:
 class S3Target:
     """Null proxy or gateway: what an S3 application would send."""
 
-    def __init__(self, name: str, client: S3Client) -> None:
+    def __init__(self, name: str, client: S3Client, server_pid: int) -> None:
         self.name = name
         self._s3 = client
+        self.server_pid: int | None = server_pid
 
     async def put(self, bucket: str, key: str, length: int, *, signed: bool) -> None:
         digest = bodies.sha256_hex(length) if signed else None
@@ -82,6 +84,7 @@ class DirectTarget:
     of a signed payload: its uploads always stream with the SHA-1 B2 needs sent at the end."""
 
     name = "direct"
+    server_pid: int | None = None
 
     def __init__(self, client: B2Client) -> None:
         self._b2 = client

@@ -27,8 +27,10 @@ def row(
     scenario: Scenario,
     measured: dict[str, Measurement],
     calls: dict[str, dict[str, int]],
+    cpu: dict[str, float],
 ) -> Row:
-    """One scenario's entry: values per path, ratios (higher is better), B2 calls per S3 op."""
+    """One scenario's entry: values per path, ratios (higher is better), B2 calls per S3 op,
+    and the CPU the proxy process (null or gateway) spent per MB or per S3 operation."""
     values = {p: (round(measured[p].value, 2) if p in measured else None) for p in PATH_NAMES}
     entry: Row = {"name": scenario.name, "unit": scenario.unit, **values}
     both = not scenario.gateway_only
@@ -37,6 +39,12 @@ def row(
     if any(m.p50_ms is not None for m in measured.values()):
         entry["p50_ms"] = {p: _round(m.p50_ms) for p, m in measured.items()}
         entry["p99_ms"] = {p: _round(m.p99_ms) for p, m in measured.items()}
+    if cpu and not scenario.gateway_only:
+        per_mb = all(measured[p].megabytes for p in cpu)
+        entry["proxy_cpu_ms_per_mb" if per_mb else "proxy_cpu_ms_per_op"] = {
+            p: round(seconds * 1000 / (measured[p].megabytes or measured[p].s3_ops), 4)
+            for p, seconds in cpu.items()
+        }
     entry["b2_calls_per_op"] = {
         p: {call: round(n / measured[p].s3_ops, 3) for call, n in sorted(counts.items())}
         for p, counts in calls.items()
@@ -98,6 +106,12 @@ def table(rows: list[Row]) -> str:
                 f"{p} {_cell(r['p50_ms'].get(p))}/{_cell(r['p99_ms'].get(p))}" for p in PATH_NAMES
             )
             lines.append(f"  {r['name']:<22} {cells}")
+    lines += ["", "CPU of the proxy process (ms per MB, or per operation)"]
+    for r in rows:
+        for key in ("proxy_cpu_ms_per_mb", "proxy_cpu_ms_per_op"):
+            if key in r:
+                cells = "  ".join(f"{p} {ms:.3f}" for p, ms in r[key].items())
+                lines.append(f"  {r['name']:<22} per {key[17:]:<4} {cells}")
     lines += ["", "B2 calls per S3 operation (emulator counters)"]
     for r in rows:
         for path, calls in r["b2_calls_per_op"].items():

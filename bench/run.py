@@ -90,12 +90,16 @@ async def _run_scenarios(
     for scenario in scenarios:
         measured: dict[str, Measurement] = {}
         calls: dict[str, dict[str, int]] = {}
+        cpu: dict[str, float] = {}
         for _ in range(1 if scenario.gateway_only else sizes.repeats):
             for target in paths.for_scenario(scenario):
                 bucket = f"bench-{target.name}"
                 env = Env(bucket, LIST_BUCKET, sizes, paths.fresh_gateway_process)
                 await counters.reset()
+                pid = target.server_pid
+                cpu_before = 0.0 if pid is None else procs.cpu_seconds(pid)
                 result = await scenario.run(target, env)
+                cpu_used = 0.0 if pid is None else procs.cpu_seconds(pid) - cpu_before
                 counted = await counters.read()
                 if log:
                     value = f"{result.value:10.2f} {scenario.unit}"
@@ -103,7 +107,9 @@ async def _run_scenarios(
                 best = measured.get(target.name)
                 if best is None or result.value > best.value:
                     measured[target.name], calls[target.name] = result, counted
-        rows.append(row(scenario, measured, calls))
+                    if pid is not None:
+                        cpu[target.name] = cpu_used
+        rows.append(row(scenario, measured, calls, cpu))
     return rows
 
 
@@ -137,8 +143,9 @@ def _paths(http: aiohttp.ClientSession, direct: DirectTarget, servers: Servers) 
     )
     ca = ssl.create_default_context(cafile=servers.gateway.values["AWS_CA_BUNDLE"])
 
-    def s3(name: str, url: str, tls: ssl.SSLContext | None = None) -> S3Target:
-        return S3Target(name, S3Client(http, url, creds, tls))
+    def s3(server: procs.Server, url: str, tls: ssl.SSLContext | None = None) -> S3Target:
+        name = "gateway" if server.name == "gateway" else "null"
+        return S3Target(name, S3Client(http, url, creds, tls), server.pid)
 
     null, gateway = servers.null.values, servers.gateway.values
     fresh = yarl.URL(servers.fresh_gateway.values["AWS_ENDPOINT_URL"])
@@ -147,15 +154,15 @@ def _paths(http: aiohttp.ClientSession, direct: DirectTarget, servers: Servers) 
     return Paths(
         plain=[
             direct,
-            s3("null", null["NULL_PROXY_URL"]),
-            s3("gateway", gateway["AWS_ENDPOINT_URL"]),
+            s3(servers.null, null["NULL_PROXY_URL"]),
+            s3(servers.gateway, gateway["AWS_ENDPOINT_URL"]),
         ],
         https=[
             direct,
-            s3("null", null["NULL_PROXY_URL_HTTPS"], ca),
-            s3("gateway", gateway["AWS_ENDPOINT_URL_HTTPS"], ca),
+            s3(servers.null, null["NULL_PROXY_URL_HTTPS"], ca),
+            s3(servers.gateway, gateway["AWS_ENDPOINT_URL_HTTPS"], ca),
         ],
-        fresh_gateway=s3("gateway", servers.fresh_gateway.values["AWS_ENDPOINT_URL"]),
+        fresh_gateway=s3(servers.fresh_gateway, servers.fresh_gateway.values["AWS_ENDPOINT_URL"]),
         fresh_gateway_process=GatewayProcess(servers.fresh_gateway.pid, fresh.host, fresh.port),
     )
 

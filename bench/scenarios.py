@@ -47,6 +47,7 @@ class Measurement:
     s3_ops: int  # S3 operations the value covers (for B2 calls per S3 operation)
     p50_ms: float | None = None
     p99_ms: float | None = None
+    megabytes: float | None = None  # data moved, for throughput scenarios
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,8 @@ def small_key(i: int) -> str:
 async def _throughput(nbytes: int, op: Awaitable[object], s3_ops: int = 1) -> Measurement:
     start = time.perf_counter()
     await op
-    return Measurement(nbytes / (time.perf_counter() - start) / MB, s3_ops)
+    elapsed = time.perf_counter() - start
+    return Measurement(nbytes / elapsed / MB, s3_ops, megabytes=nbytes / MB)
 
 
 async def concurrent_ops(
@@ -138,7 +140,8 @@ async def get_large(t: Target, env: Env) -> Measurement:
     received = await t.get(env.bucket, "large")
     if received != env.sizes.large:
         raise RuntimeError(f"{t.name}: GET returned {received} bytes, not {env.sizes.large}")
-    return Measurement(received / (time.perf_counter() - start) / MB, 1)
+    elapsed = time.perf_counter() - start
+    return Measurement(received / elapsed / MB, 1, megabytes=received / MB)
 
 
 async def multipart(t: Target, env: Env) -> Measurement:

@@ -47,6 +47,8 @@ def test_bench_smoke_writes_every_scenario_for_every_path(
         assert all(isinstance(r[p], float) and r[p] > 0 for p in PATHS), r
         assert r["ratio"] == pytest.approx(r["gateway"] / r["direct"], rel=0.01)
         assert r["ratio_null"] == pytest.approx(r["gateway"] / r["null"], rel=0.01)
+        cpu = r.get("proxy_cpu_ms_per_mb") or r["proxy_cpu_ms_per_op"]
+        assert set(cpu) == {"null", "gateway"}, r
         # Every path reached the emulator: B2 calls were counted for each.
         assert all(sum(r["b2_calls_per_op"][p].values()) >= 1 for p in PATHS), r
     assert set(rows["small_get_c16"]["p50_ms"]) == set(PATHS)
