@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 
 from gateway.emulator.auth import allowed_buckets
 from gateway.emulator.errors import B2Error
@@ -35,7 +36,7 @@ async def authorize_account(call: Call) -> JsonDict:
     key = call.state.keys.get(key_id)
     if key is None and key_id == call.account_id:  # the account id stands in for the master key
         key = next((k for k in call.state.keys.values() if k.is_master), None)
-    if key is None or key.secret != secret:
+    if key is None or not hmac.compare_digest(key.secret.encode(), secret.encode()):
         raise _bad_credentials()
     if key.expires_ms is not None and key.expires_ms <= call.state.now_ms():
         raise _bad_credentials()
