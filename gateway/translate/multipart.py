@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from collections.abc import AsyncIterator, Mapping
+from contextlib import nullcontext
 
 from gateway.b2 import B2Client, Bucket, UploadBody
 from gateway.s3 import errors
@@ -149,21 +150,26 @@ async def _store_part(
 ) -> GatewayInfo:
     length = _part_length(request)
     body = _Hashing(request, _own_checksum(request, upload))
-    if length > ctx.put_buffer_bytes:
-        target = LargeTarget(client, bucket.bucket_id, ctx.b2_max_simple_bytes, PART_CONTENT_TYPE)
-        return await _store_streamed(target, request, body, name=name, length=length)
-    data = bytearray()
-    async for piece in body.pieces():
-        data += piece
-    info = body.info()
-    await client.upload_file(
-        bucket.bucket_id,
-        name,
-        bytes(data),
-        content_type=PART_CONTENT_TYPE,
-        file_info=to_file_info(ObjectAttributes(gateway=info)),
-    )
-    return info
+    small = length <= ctx.put_buffer_bytes
+    # Parts share PutObject's memory budget; a part that does not fit it streams instead.
+    with ctx.buffer_budget.hold(length) if small else nullcontext(False) as buffered:
+        if not buffered:
+            target = LargeTarget(
+                client, bucket.bucket_id, ctx.b2_max_simple_bytes, PART_CONTENT_TYPE
+            )
+            return await _store_streamed(target, request, body, name=name, length=length)
+        data = bytearray()
+        async for piece in body.pieces():
+            data += piece
+        info = body.info()
+        await client.upload_file(
+            bucket.bucket_id,
+            name,
+            bytes(data),
+            content_type=PART_CONTENT_TYPE,
+            file_info=to_file_info(ObjectAttributes(gateway=info)),
+        )
+        return info
 
 
 async def _store_streamed(

@@ -106,3 +106,28 @@ def test_put_over_a_spent_budget_streams_so_a_b2_failure_is_not_retried(
         with connection(roomy.endpoint) as sock:
             sock.sendall(_put_head(roomy, bucket, "k", SIZE) + data)
             assert read_answer(sock).status == 200
+
+
+def test_upload_part_draws_on_the_same_budget(stack: Stack, bucket: str, s3: S3Client) -> None:
+    """Parts share the PUT budget: under a spent budget a part streams (a B2 503 reaches the
+    client and no part is kept); with room it is buffered and survives the 503."""
+    data = os.urandom(SIZE)
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    path = f"/{bucket}/k?partNumber=1&uploadId={upload_id}"
+    for budget, status in ((ByteBudget(0), 503), (ByteBudget(), 200)):
+        with open_door(stack, buffer_budget=budget) as door:
+            queue_fault(
+                stack, "b2_upload_file", status=503, code="service_unavailable", retry_after=0
+            )
+            headers = signed_headers(
+                door.endpoint,
+                "PUT",
+                path,
+                payload_hash=UNSIGNED,
+                headers={"Content-Length": str(SIZE)},
+            )
+            with connection(door.endpoint) as sock:
+                sock.sendall(request_head("PUT", path, headers) + data)
+                assert read_answer(sock).status == status
+        parts = s3.list_parts(Bucket=bucket, Key="k", UploadId=upload_id).get("Parts", [])
+        assert len(parts) == (status == 200)
