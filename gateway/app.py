@@ -26,6 +26,7 @@ from gateway.s3.sigv2 import SigV2Verifier
 from gateway.s3.sigv4 import SigV4Verifier
 from gateway.shutdown import CUT_OFF_SECONDS, InFlight, stop_serving
 from gateway.tls import CertificatePaths, ensure_self_signed, server_context
+from gateway.translate.budget import ByteBudget
 from gateway.translate.context import Context
 from gateway.translate.dispatch import build_handlers
 
@@ -195,6 +196,7 @@ async def start_gateway(settings: ServeSettings, credentials: CredentialStore) -
             put_buffer_bytes=settings.put_buffer_bytes,
             b2_max_simple_bytes=settings.b2_max_simple_bytes,
             on_ignored_header=metrics.on_ignored_header,
+            buffer_budget=ByteBudget(settings.buffer_budget_bytes),
         )
         frontend = S3Frontend(
             build_handlers(ctx),
@@ -209,6 +211,7 @@ async def start_gateway(settings: ServeSettings, credentials: CredentialStore) -
             ),
             base_domains=settings.base_domains,
             exchanges=observer.start,
+            body_idle_timeout=settings.body_idle_timeout_seconds,
         )
         s3_runner, in_flight = await _s3_runner(frontend)
         runners.append(s3_runner)

@@ -186,6 +186,10 @@ class ServeSettings:
     shutdown_grace_seconds: float = 30.0
     # Accept AWS Signature Version 2 (the legacy presigned URLs of boto3, awscli v1, s3cmd).
     sigv2: bool = True
+    # Request bodies held in memory at once, across all requests; past it, bodies stream.
+    buffer_budget_bytes: int = 256 * 1024 * 1024
+    # A request body that goes this long without a byte ends in RequestTimeout (as S3).
+    body_idle_timeout_seconds: float = 30.0
 
 
 _SERVE_ENV: Mapping[str, str] = {
@@ -205,6 +209,8 @@ _SERVE_ENV: Mapping[str, str] = {
     "GATEWAY_LOG_FORMAT": "log_format",
     "GATEWAY_SHUTDOWN_GRACE_SECONDS": "shutdown_grace_seconds",
     "GATEWAY_SIGV2": "sigv2",
+    "GATEWAY_BUFFER_BUDGET_BYTES": "buffer_budget_bytes",
+    "GATEWAY_BODY_IDLE_TIMEOUT_SECONDS": "body_idle_timeout_seconds",
 }
 
 
@@ -214,6 +220,8 @@ _NUMBERS: Mapping[str, type[int] | type[float]] = {
     "metrics_port": int,
     "put_buffer_bytes": int,
     "shutdown_grace_seconds": float,
+    "buffer_budget_bytes": int,
+    "body_idle_timeout_seconds": float,
 }
 
 
@@ -266,4 +274,6 @@ def load_serve_settings(
     settings = ServeSettings(**values)  # type: ignore[arg-type]
     if (settings.tls_cert is None) != (settings.tls_key is None):
         raise ConfigError("tls_cert and tls_key go together")
+    if settings.body_idle_timeout_seconds <= 0:
+        raise ConfigError("body_idle_timeout_seconds must be above 0")
     return settings

@@ -3,11 +3,15 @@ certificates, metrics, readiness while draining."""
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from pathlib import Path
 
 import aiohttp
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 
 from gateway.app import start_gateway
 from gateway.config import (
@@ -53,6 +57,9 @@ def test_serve_settings_precedence_file_env_flags(tmp_path: Path) -> None:
         ("", {"GATEWAY_METRICS_PORT": "many"}),
         ("server = 3\n", {}),
         ("[server\n", {}),
+        ("[server]\nbody_idle_timeout_seconds = 0\n", {}),
+        ("", {"GATEWAY_BUFFER_BUDGET_BYTES": "-1"}),
+        ("", {"GATEWAY_BODY_IDLE_TIMEOUT_SECONDS": "soon"}),
     ],
 )
 def test_serve_settings_refused(tmp_path: Path, text: str, environ: dict[str, str]) -> None:
@@ -60,6 +67,47 @@ def test_serve_settings_refused(tmp_path: Path, text: str, environ: dict[str, st
     config.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError):
         load_serve_settings(config, environ, {})
+
+
+def test_memory_and_timeout_limits_from_file_and_environment(tmp_path: Path) -> None:
+    config = tmp_path / "gateway.toml"
+    config.write_text("[server]\nbuffer_budget_bytes = 1048576\n", encoding="utf-8")
+    settings = load_serve_settings(config, {"GATEWAY_BODY_IDLE_TIMEOUT_SECONDS": "2.5"}, {})
+    assert (settings.buffer_budget_bytes, settings.body_idle_timeout_seconds) == (1048576, 2.5)
+
+
+async def test_gateway_applies_the_body_idle_timeout_setting(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    settings = ServeSettings(
+        port=0, data_dir=tmp_path, realm_url=emulator.url, body_idle_timeout_seconds=0.3
+    )
+    gateway = await start_gateway(settings, _credentials(emulator))
+    try:
+        signer = SigV4Auth(Credentials(emulator.key_id, emulator.key), "s3", "us-east-1")
+
+        def signed(path: str, length: int) -> dict[str, str]:
+            headers = {"Content-Length": str(length), "X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"}
+            request = AWSRequest("PUT", gateway.http_url + path, headers=headers)
+            signer.add_auth(request)
+            return dict(request.headers.items())
+
+        async with aiohttp.ClientSession() as session:
+            bucket = "/stalled-bucket"
+            async with session.put(gateway.http_url + bucket, headers=signed(bucket, 0)) as r:
+                assert r.status == 200
+        host, port = gateway.http_url.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        head = [f"PUT {bucket}/key HTTP/1.1", f"Host: {host}:{port}"]
+        head += [f"{k}: {v}" for k, v in signed(bucket + "/key", 10).items()]
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + b"ab")  # 2 of 10 bytes
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.read(4096), timeout=10)
+        writer.close()
+        assert b" 400 " in answer.split(b"\r\n", 1)[0]
+        assert b"<Code>RequestTimeout</Code>" in answer
+    finally:
+        await gateway.close()
 
 
 def _credentials(emulator: RunningEmulator) -> CredentialStore:
