@@ -34,7 +34,7 @@ class Sizes:
 
 
 MODES = {
-    "full": Sizes(GiB, GiB, 16 * MiB, 4, 4096, 4000, 16, 1000, 400, 5 * GiB, 1000, 3),
+    "full": Sizes(GiB, GiB, 16 * MiB, 4, 4096, 4000, 16, 1000, 200, 5 * GiB, 1000, 3),
     "quick": Sizes(128 * MiB, 128 * MiB, 16 * MiB, 4, 4096, 500, 16, 1000, 32, 256 * MiB, 1000, 1),
     # Enough to exercise every code path in seconds; parts must still be B2-sized (>= 5 MB).
     "smoke": Sizes(256 * 1024, 10 * MiB, 5 * MiB, 4, 4096, 8, 4, 20, 4, 1 * MiB, 20, 1),
