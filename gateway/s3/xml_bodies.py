@@ -190,3 +190,28 @@ def parse_versioning(body: bytes) -> VersioningConfiguration:
     if status not in (None, "Enabled", "Suspended"):
         raise errors.MalformedXML()
     return VersioningConfiguration(status, root.text_of("MfaDelete"))
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One grant of a Put{Bucket,Object}Acl body: a canonical user (``grantee_id``) or a group
+    or e-mail grantee (``other``), and the permission."""
+
+    grantee_id: str | None
+    other: str | None
+    permission: str
+
+
+def parse_access_control_policy(body: bytes) -> tuple[Grant, ...]:
+    root = _root(body, "AccessControlPolicy")
+    acl = root.first("AccessControlList")
+    grants = []
+    for grant in acl.all("Grant") if acl is not None else []:
+        grantee = grant.first("Grantee")
+        permission = (grant.text_of("Permission") or "").strip()
+        if grantee is None or not permission:
+            raise errors.MalformedXML()
+        grantee_id = grantee.text_of("ID")
+        other = grantee.text_of("URI") or grantee.text_of("EmailAddress")
+        grants.append(Grant(grantee_id.strip() if grantee_id else None, other, permission))
+    return tuple(grants)

@@ -11,6 +11,7 @@ from gateway.config import Identity
 from gateway.s3 import errors
 from gateway.s3.messages import S3Request
 from gateway.s3.operations import Op
+from gateway.s3.xml import Owner
 from gateway.translate.budget import ByteBudget
 
 DEFAULT_PUT_BUFFER_BYTES = 8 * 1024 * 1024
@@ -75,3 +76,9 @@ async def resolve_bucket(ctx: Context, request: S3Request) -> tuple[B2Client, Bu
     if bucket is None:
         raise errors.NoSuchBucket(BucketName=name)
     return client, bucket
+
+
+async def account_owner(client: B2Client) -> Owner:
+    """The S3 owner of everything a B2 key reaches: the B2 account."""
+    account = await client.account()
+    return Owner(account.account_id, account.account_id)

@@ -17,6 +17,7 @@ from gateway.s3 import errors
 from gateway.s3.messages import Handler, S3Request, S3Response
 from gateway.s3.operations import Op
 from gateway.translate import (
+    acl,
     buckets,
     copy_object,
     delete_objects,
@@ -54,6 +55,10 @@ def implemented(now_millis: Callable[[], int] = _now_millis) -> Mapping[Op, Cont
         Op.HeadObject: objects.head_object,
         Op.DeleteObject: objects.delete_object,
         Op.DeleteObjects: delete_objects.delete_objects,
+        Op.GetBucketAcl: acl.get_bucket_acl,
+        Op.PutBucketAcl: acl.put_bucket_acl,
+        Op.GetObjectAcl: acl.get_object_acl,
+        Op.PutObjectAcl: acl.put_object_acl,
         **multipart_handlers.handlers(now_millis),
     }
 

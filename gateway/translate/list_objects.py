@@ -18,7 +18,7 @@ from gateway.s3.messages import S3Request, S3Response
 from gateway.s3.operations import Op
 from gateway.s3.xml import Owner
 from gateway.s3.xml_listing import ListBucketResult, ListBucketResultV2, ObjectEntry
-from gateway.translate.context import Context, resolve_bucket
+from gateway.translate.context import Context, account_owner, resolve_bucket
 from gateway.translate.etags import fallback_etag, stored_etag
 from gateway.translate.headers import check_headers
 from gateway.translate.listing import ListingPage, list_page
@@ -99,11 +99,6 @@ async def _page(
     )
 
 
-async def _owner(client: B2Client) -> Owner:
-    account = await client.account()
-    return Owner(account.account_id, account.account_id)
-
-
 def _entries(page: ListingPage, owner: Owner | None) -> list[ObjectEntry]:
     return [_entry(listed.file, listed.key, owner) for listed in page.objects if listed.file]
 
@@ -118,7 +113,7 @@ async def list_objects_v2(ctx: Context, request: S3Request) -> S3Response:
     after = decode_token(token) if token is not None else start_after
     page = await _page(client, bucket, params, after)
     fetch_owner = params.get("fetch-owner", "").lower() == "true"
-    owner = await _owner(client) if fetch_owner else None
+    owner = await account_owner(client) if fetch_owner else None
     result = ListBucketResultV2(
         name=bucket.bucket_name,
         contents=_entries(page, owner),
@@ -149,7 +144,7 @@ async def list_objects(ctx: Context, request: S3Request) -> S3Response:
     next_marker = page.last if page.is_truncated and delimiter is not None else None
     result = ListBucketResult(
         name=bucket.bucket_name,
-        contents=_entries(page, await _owner(client)),
+        contents=_entries(page, await account_owner(client)),
         common_prefixes=page.common_prefixes,
         prefix=params.get("prefix", ""),
         marker=marker,

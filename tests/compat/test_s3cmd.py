@@ -129,12 +129,6 @@ def test_s3cmd_scenario_round_trips_every_operation(
         assert f"{s3}/small.txt" in remaining
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="GetObjectAcl/PutObjectAcl are not implemented (501 NotImplemented): s3cmd setacl "
-    "reads the ACL before writing it, even for --acl-private, the only ACL B2 can honour",
-)
 def test_s3cmd_setacl_private_is_accepted(served: Served, tmp_path: Path) -> None:
     client = served.boto3(https=False)
     client.create_bucket(Bucket="s3cmd-acl")
