@@ -42,15 +42,21 @@ class GatewayInfo:
 
     etag: str | None = None  # hex MD5, or "<hex>-<parts>" for multipart objects
     checksums: Mapping[str, str] = field(default_factory=dict)  # e.g. {"CRC32": "<base64>"}
+    # A multipart object whose parts all have one size (but the last, which may be smaller):
+    # (count, size), so GET/HEAD ?partNumber=N can answer part N's bytes.
+    parts: tuple[int, int] | None = None
 
     def encode(self) -> str:
         pairs = [] if self.etag is None else [f"etag={self.etag}"]
+        if self.parts is not None:
+            pairs.append(f"parts={self.parts[0]}x{self.parts[1]}")
         pairs += [f"{name.lower()}={value}" for name, value in sorted(self.checksums.items())]
         return ";".join(pairs)
 
     @classmethod
     def decode(cls, text: str | None) -> GatewayInfo:
         etag: str | None = None
+        parts: tuple[int, int] | None = None
         checksums: dict[str, str] = {}
         for pair in (text or "").split(";"):
             name, sep, value = pair.partition("=")  # base64 values may end in '='
@@ -58,9 +64,12 @@ class GatewayInfo:
                 continue
             if name == "etag":
                 etag = value
+            elif name == "parts":
+                count, _, size = value.partition("x")
+                parts = (int(count), int(size)) if count.isdigit() and size.isdigit() else None
             else:
                 checksums[name.upper()] = value
-        return cls(etag=etag, checksums=checksums)
+        return cls(etag=etag, checksums=checksums, parts=parts)
 
 
 @dataclass(frozen=True)

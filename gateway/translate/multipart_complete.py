@@ -74,6 +74,14 @@ def chosen_parts(
     return chosen
 
 
+def uniform_layout(sizes: Sequence[int]) -> tuple[int, int] | None:
+    """(count, size) when every part but the last has one size and the last is no larger: then
+    part N's bytes are computable from the object alone (as almost every client uploads)."""
+    if not sizes or any(size != sizes[0] for size in sizes[:-1]) or sizes[-1] > sizes[0]:
+        return None
+    return len(sizes), sizes[0]
+
+
 def pieces_of(parts: Sequence[StoredPart], limit: int) -> list[Piece]:
     """B2 parts in order: each S3 part whole, or split when above B2's copy ``limit``; empty
     parts are dropped (B2 parts hold at least a byte)."""
@@ -210,6 +218,7 @@ async def complete_multipart_upload(
     info = GatewayInfo(
         etag=multipart_etag([p.etag for p in parts]),
         checksums={} if checksum is None or algorithm is None else {algorithm.name: checksum},
+        parts=uniform_layout([p.size for p in parts]),
     )
     job = Assembly(client, bucket, upload, parts, info, ctx.b2_max_simple_bytes)
     work = asyncio.ensure_future(_finish(job))

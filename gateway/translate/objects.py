@@ -110,18 +110,34 @@ async def _respond_headers(
     return 206, headers
 
 
-def _whole_part(info: DownloadInfo) -> tuple[int, int, int] | None:
-    """``partNumber=1`` of a single-part object: all of it, answered as a part (206)."""
+def _part_span(info: DownloadInfo, number: int) -> tuple[int, int, int] | None:
+    """(first, last, total) of part ``number``: from the recorded layout of a multipart object;
+    a single-part object is one part. None for an empty object."""
+    count, size = _layout(info)
+    if number > count:
+        raise errors.InvalidPartNumber(PartNumberRequested=number)
     total = info.content_length
-    return (0, total - 1, total) if total > 0 else None
+    first, last = (number - 1) * size, min(number * size, total) - 1
+    return (first, last, total) if total > 0 else None
 
 
-def _requested(request: S3Request) -> tuple[RangeRequest | None, bool]:
-    """The Range asked for, and whether ``partNumber=1`` was (single-part objects have one)."""
+def _layout(info: DownloadInfo) -> tuple[int, int]:
+    """(part count, part size) of the object ``info`` describes."""
+    parts = from_file_info(info.file_info).gateway.parts
+    return parts if parts is not None else (1, info.content_length)
+
+
+def _parts_header(info: DownloadInfo) -> dict[str, str]:
+    parts = from_file_info(info.file_info).gateway.parts
+    return {} if parts is None else {"x-amz-mp-parts-count": str(parts[0])}
+
+
+def _requested(request: S3Request) -> tuple[RangeRequest | None, int | None]:
+    """The Range asked for, or the part number asked for (not both)."""
     wanted = parse_range(request.headers.get("range"))
     part = request.params.get("partNumber")
     if part is None:
-        return wanted, False
+        return wanted, None
     if not part.isdigit() or not 1 <= int(part) <= MAX_PART_NUMBER:
         raise errors.InvalidArgument(
             "Part number must be an integer between 1 and 10000, inclusive",
@@ -132,16 +148,17 @@ def _requested(request: S3Request) -> tuple[RangeRequest | None, bool]:
         raise errors.InvalidRequest(
             "Cannot specify both Range header and partNumber query parameter"
         )
-    if int(part) != 1:
-        raise errors.InvalidPartNumber(PartNumberRequested=part)
-    return None, True
+    return None, int(part)
 
 
 def _span_of(
-    info: DownloadInfo, wanted: RangeRequest | None, part: bool
+    info: DownloadInfo, wanted: RangeRequest | None, part: int | None
 ) -> tuple[int, int, int] | None:
-    if part:
-        return _whole_part(info)
+    if part is not None:  # the download was already cut to the part
+        r, total = info.content_range, info.content_length
+        if r is not None:
+            return r.start, r.end, r.total
+        return (0, total - 1, total) if total > 0 else None  # B2: whole file, no Content-Range
     if wanted is None:
         return None
     if info.content_range is not None:
@@ -209,11 +226,13 @@ async def head_object(ctx: Context, request: S3Request) -> S3Response:
         raise await missing_key(client, bucket, key) from None
     _check_version(info, name, key, version_id)
     wanted, part = _requested(request)
-    span = _whole_part(info) if part else None
+    span = _part_span(info, part) if part is not None else None
     if wanted is not None:
         first, last = wanted.resolve(info.content_length)
         span = (first, last, info.content_length)
     status, headers = await _respond_headers(client, request, info, span)
+    if part is not None:
+        headers.update(_parts_header(info))
     length = info.content_length if span is None else span[1] - span[0] + 1
     return S3Response(status, {**headers, "Content-Length": str(length)})
 
@@ -226,7 +245,7 @@ async def get_object(ctx: Context, request: S3Request) -> S3Response:
     version_id = request.params.get("versionId")
     wanted, part = _requested(request)
     at = _Addressed(bucket.bucket_name, key, version_id)
-    byte_range = await _b2_range(client, at, wanted)
+    byte_range = await _b2_range(client, at, wanted, part)
     stack = AsyncExitStack()
     try:
         if version_id is not None:
@@ -245,6 +264,8 @@ async def get_object(ctx: Context, request: S3Request) -> S3Response:
         status, headers = await _respond_headers(
             client, request, stream.info, _span_of(stream.info, wanted, part)
         )
+        if part is not None:
+            headers.update(_parts_header(stream.info))
     except BaseException:
         await stack.aclose()
         raise
@@ -253,8 +274,12 @@ async def get_object(ctx: Context, request: S3Request) -> S3Response:
 
 
 async def _b2_range(
-    client: B2Client, at: _Addressed, wanted: RangeRequest | None
+    client: B2Client, at: _Addressed, wanted: RangeRequest | None, part: int | None
 ) -> ByteRange | None:
+    if part is not None:
+        # Where part N lies is in the object's file info: learn it first (partNumber only).
+        span = _part_span(await _head(client, at), part)
+        return None if span is None else ByteRange(span[0], span[1])
     if wanted is None:
         return None
     if wanted.suffix is None:

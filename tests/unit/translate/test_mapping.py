@@ -121,3 +121,10 @@ def test_timestamps_render_in_s3_formats() -> None:
     assert http_date(millis) == "Thu, 30 Dec 2021 17:15:12 GMT"
     assert iso8601(millis) == "2021-12-30T17:15:12.345Z"
     assert quoted_etag("abc") == '"abc"'
+
+
+def test_gateway_info_carries_a_multipart_layout() -> None:
+    info = GatewayInfo(etag="e-3", parts=(3, 5242880))
+    assert info.encode() == "etag=e-3;parts=3x5242880"
+    assert GatewayInfo.decode(info.encode()) == info
+    assert GatewayInfo.decode("parts=junk").parts is None
