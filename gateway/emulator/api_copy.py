@@ -1,11 +1,21 @@
-"""Server-side copies: b2_copy_file (shares the source's blobs) and b2_copy_part (copies the
-bytes into a new part blob; sources must be finished files)."""
+"""Server-side copies: b2_copy_file shares the source's blobs; b2_copy_part shares the blob range
+when the copied bytes lie in one blob (a simple file, or within one part of a large file) and
+copies them into a new part blob otherwise. Sources must be finished files.
+
+Sharing is what makes a copy server-side: like B2's, it moves no bytes through the caller, so a
+gateway assembling an object from staged parts pays calls, not a second transfer."""
 
 from __future__ import annotations
 
 import hashlib
 
-from gateway.emulator.api_large import MAX_PART_BYTES, request_file_info, save_part, started_file
+from gateway.emulator.api_large import (
+    MAX_PART_BYTES,
+    record_part,
+    request_file_info,
+    save_part,
+    started_file,
+)
 from gateway.emulator.auth import AccountGrant
 from gateway.emulator.blobs import BlobStore
 from gateway.emulator.content import parse_range, read_segments, slice_segments
@@ -45,6 +55,15 @@ async def _digests(blobs: BlobStore, segments: list[Segment]) -> tuple[str, str]
         sha1.update(chunk)
         md5.update(chunk)
     return sha1.hexdigest(), md5.hexdigest()
+
+
+def _own_digests(source: FileVersion, length: int) -> tuple[str, str] | None:
+    """The source's stored digests when all of it is copied and they are real ones (B2 gives a
+    part the real SHA-1 even when the source was stored "unverified:")."""
+    sha1, md5 = source.sha1, source.md5
+    if length != source.content_length or sha1 is None or md5 is None:
+        return None
+    return None if sha1.startswith("unverified:") else (sha1, md5)
 
 
 def _metadata(
@@ -111,11 +130,15 @@ async def copy_part(call: Call) -> JsonDict:
     number = call.params.integer("partNumber")
     if not 1 <= number <= 10_000:
         raise bad_request(f"partNumber must be 1 to 10000: {number}")
-    _, segments = await _source(call, grant)
+    source, segments = await _source(call, grant)
     length = sum(s.length for s in segments)
     if length > MAX_PART_BYTES:
         raise bad_request(f"Part too big: {length}")
-    received = await _copy_to_blob(call.state.store.blobs, segments)
+    blobs = call.state.store.blobs
+    if len(segments) == 1:
+        digests = _own_digests(source, length) or await _digests(blobs, segments)
+        return await record_part(call, large, number, segments[0], digests, owned=False)
+    received = await _copy_to_blob(blobs, segments)
     return await save_part(call, large, number, received)
 
 

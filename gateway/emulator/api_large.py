@@ -140,21 +140,40 @@ async def _store_part(call: Call, file_id: str) -> JsonDict:
 
 
 async def save_part(call: Call, large: FileVersion, number: int, received: Received) -> JsonDict:
-    """Record a part whose blob is written; on failure the blob goes, a replaced one too."""
+    """Record a part whose blob was written for it; on failure that blob goes."""
+    segment = Segment(received.blob, 0, received.length)
+    return await record_part(
+        call, large, number, segment, (received.sha1, received.md5), owned=True
+    )
+
+
+async def record_part(
+    call: Call,
+    large: FileVersion,
+    number: int,
+    segment: Segment,
+    digests: tuple[str, str | None],
+    *,
+    owned: bool,
+) -> JsonDict:
+    """Record a part made of ``segment``; blobs only it referenced (a replaced part's, or its own
+    ``owned`` one when recording fails) are deleted."""
+    sha1, md5 = digests
     part = Part(
         file_id=large.file_id,
         part_number=number,
-        length=received.length,
-        sha1=received.sha1,
-        md5=received.md5,
+        length=segment.length,
+        sha1=sha1,
+        md5=md5,
         upload_ts=call.state.now_ms(),
-        segment=Segment(received.blob, 0, received.length),
+        segment=segment,
     )
     blobs = call.state.store.blobs
     try:
         orphans = await call.state.store.meta(lambda db: db.put_part(part))
     except BaseException:
-        await blobs.delete([received.blob])
+        if owned:
+            await blobs.delete([segment.blob])
         raise
     await blobs.delete(orphans)
     return part_json(part, large.sse_mode, call.api_version)

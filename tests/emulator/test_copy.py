@@ -168,3 +168,63 @@ async def test_copy_part_needs_finished_source(large: Large) -> None:
         {"largeFileId": target["fileId"], "partNumber": 1, "sourceFileId": unfinished["fileId"]},
     )
     assert (reply.status, reply.code) == (404, "not_found")
+
+
+async def test_copy_part_shares_bytes_that_outlive_their_source(
+    emulator_factory: Any, http: Any
+) -> None:
+    """A copied part shares the source's stored bytes: deleting the source, cancelling another
+    large file made from it, or replacing the part must leave every remaining file whole."""
+    b2 = B2Raw(http, await emulator_factory(absolute_minimum_part_size=5))
+    await b2.authorize()
+    large = Large(b2, await b2.create_bucket())
+    bucket_id, bucket_name = large.bucket["bucketId"], large.bucket["bucketName"]
+    first = await b2.uploaded(bucket_id, "first", DATA)
+    second = await b2.uploaded(bucket_id, "second", b"other bytes")
+
+    def copy(target: Any, number: int, source: Any) -> dict[str, Any]:
+        return {"largeFileId": target["fileId"], "partNumber": number, "sourceFileId": source}
+
+    cancelled = await large.start("cancelled")
+    await b2.ok("b2_copy_part", copy(cancelled, 1, first["fileId"]))
+    await b2.ok("b2_cancel_large_file", {"fileId": cancelled["fileId"]})
+    kept = await large.start("kept")
+    await b2.ok("b2_copy_part", copy(kept, 1, second["fileId"]))
+    await b2.ok("b2_copy_part", copy(kept, 1, first["fileId"]))  # replaces: second stays whole
+    await b2.ok("b2_copy_part", copy(kept, 2, second["fileId"]))
+    await b2.ok("b2_delete_file_version", {"fileName": "first", "fileId": first["fileId"]})
+
+    assert (await large.finish(kept["fileId"], [DATA, b"other bytes"])).status == 200
+    assert (await b2.download_by_name(bucket_name, "kept")).body == DATA + b"other bytes"
+    assert (await b2.download_by_name(bucket_name, "second")).body == b"other bytes"
+
+
+async def test_copy_part_across_parts_of_a_large_source(large: Large) -> None:
+    """A range spanning two parts of a large file is copied byte for byte with its own digests."""
+    parts = [b"a" * 10_000, b"b" * 10_000]
+    source = await large.start("source")
+    url = await large.part_url(source["fileId"])
+    for number, data in enumerate(parts, 1):
+        assert (await large.part(url, number, data)).status == 200
+    assert (await large.finish(source["fileId"], parts)).status == 200
+    target = await large.start("target")
+    copied = await large.b2.ok(
+        "b2_copy_part",
+        {
+            "largeFileId": target["fileId"],
+            "partNumber": 1,
+            "range": "bytes=9990-10009",
+            "sourceFileId": source["fileId"],
+        },
+    )
+    assert copied["contentSha1"] == sha1_hex(b"a" * 10 + b"b" * 10)
+    within = await large.b2.ok(
+        "b2_copy_part",
+        {
+            "largeFileId": target["fileId"],
+            "partNumber": 2,
+            "range": "bytes=10000-10009",
+            "sourceFileId": source["fileId"],
+        },
+    )
+    assert within["contentSha1"] == sha1_hex(b"b" * 10)
