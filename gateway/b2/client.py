@@ -79,6 +79,7 @@ class B2Client:
             token_refresh_after=token_refresh_after,
         )
         self._buckets: dict[str, Bucket] = {}
+        self._bucket_lookups: dict[str, asyncio.Future[Bucket | None]] = {}
         self._uploads = Uploader(
             raw=lambda: self._session.raw,
             retrier=self._session.retrier,
@@ -142,10 +143,23 @@ class B2Client:
         return buckets
 
     async def get_bucket(self, bucket_name: str) -> Bucket | None:
-        """The bucket called `bucket_name` (cached by name until B2 says its id is gone)."""
+        """The bucket called `bucket_name` (cached by name until B2 says its id is gone).
+
+        Concurrent misses for one name share a single `b2_list_buckets`: a burst of first
+        requests costs one call. Only a found bucket is kept; an absent bucket or a failure
+        reaches every caller waiting at the time, and the next miss asks B2 again."""
         cached = self._buckets.get(bucket_name)
         if cached is not None:
             return cached
+        lookup = self._bucket_lookups.get(bucket_name)
+        if lookup is None:
+            lookup = asyncio.ensure_future(self._look_up_bucket(bucket_name))
+            self._bucket_lookups[bucket_name] = lookup
+            lookup.add_done_callback(lambda done: self._lookup_done(bucket_name, done))
+        # A caller that gives up (its client went away) must not cancel the others' lookup.
+        return await asyncio.shield(lookup)
+
+    async def _look_up_bucket(self, bucket_name: str) -> Bucket | None:
         found = await self.call(
             lambda a: self.raw.list_buckets(a, bucket_name=bucket_name),
             idempotent=True,
@@ -155,6 +169,12 @@ class B2Client:
                 self._buckets[bucket_name] = bucket
                 return bucket
         return None
+
+    def _lookup_done(self, bucket_name: str, lookup: asyncio.Future[Bucket | None]) -> None:
+        if self._bucket_lookups.get(bucket_name) is lookup:
+            del self._bucket_lookups[bucket_name]
+        if not lookup.cancelled():
+            lookup.exception()  # retrieved: when every waiter left, asyncio need not warn
 
     def forget_bucket_id(self, bucket_id: str) -> None:
         """Drop what we cached about a bucket B2 no longer knows."""
