@@ -4,6 +4,7 @@ client itself), and the S3 client pointed at the ``null`` proxy or at the ``gate
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Protocol
 
 from bench import bodies
@@ -31,7 +32,9 @@ class Target(Protocol):
 
     async def multipart(
         self, bucket: str, key: str, length: int, part_size: int, parallel: int
-    ) -> None: ...
+    ) -> float:
+        """Upload in parts; return the seconds the final call (Complete / finish) took."""
+        ...
 
 
 def part_lengths(length: int, part_size: int) -> list[int]:
@@ -65,7 +68,7 @@ class S3Target:
 
     async def multipart(
         self, bucket: str, key: str, length: int, part_size: int, parallel: int
-    ) -> None:
+    ) -> float:
         upload_id = await self._s3.create_multipart_upload(bucket, key)
         gate = asyncio.Semaphore(parallel)
 
@@ -76,7 +79,9 @@ class S3Target:
 
         sizes = part_lengths(length, part_size)
         etags = await asyncio.gather(*(part(n, s) for n, s in enumerate(sizes, start=1)))
+        began = time.perf_counter()
         await self._s3.complete_multipart_upload(bucket, key, upload_id, list(etags))
+        return time.perf_counter() - began
 
 
 class DirectTarget:
@@ -121,7 +126,7 @@ class DirectTarget:
 
     async def multipart(
         self, bucket: str, key: str, length: int, part_size: int, parallel: int
-    ) -> None:
+    ) -> float:
         started = await self._b2.start_large_file(await self._bucket_id(bucket), key)
         file_id = started.require_id()
         gate = asyncio.Semaphore(parallel)
@@ -134,4 +139,6 @@ class DirectTarget:
 
         sizes = part_lengths(length, part_size)
         sha1s = await asyncio.gather(*(part(n, s) for n, s in enumerate(sizes, start=1)))
+        began = time.perf_counter()
         await self._b2.finish_large_file(file_id, tuple(sha1s))
+        return time.perf_counter() - began

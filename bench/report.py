@@ -39,6 +39,8 @@ def row(
     if any(m.p50_ms is not None for m in measured.values()):
         entry["p50_ms"] = {p: _round(m.p50_ms) for p, m in measured.items()}
         entry["p99_ms"] = {p: _round(m.p99_ms) for p, m in measured.items()}
+    if any(m.complete_ms is not None for m in measured.values()):
+        entry["complete_ms"] = {p: _round(m.complete_ms) for p, m in measured.items()}
     if cpu and not scenario.gateway_only:
         per_mb = all(measured[p].megabytes for p in cpu)
         entry["proxy_cpu_ms_per_mb" if per_mb else "proxy_cpu_ms_per_op"] = {
@@ -106,6 +108,10 @@ def table(rows: list[Row]) -> str:
                 f"{p} {_cell(r['p50_ms'].get(p))}/{_cell(r['p99_ms'].get(p))}" for p in PATH_NAMES
             )
             lines.append(f"  {r['name']:<22} {cells}")
+    for r in rows:
+        if "complete_ms" in r:
+            cells = "  ".join(f"{p} {_cell(ms)}" for p, ms in r["complete_ms"].items())
+            lines.append(f"  {r['name']:<22} final call (Complete / finish) ms: {cells}")
     lines += ["", "CPU of the proxy process (ms per MB, or per operation)"]
     for r in rows:
         for key in ("proxy_cpu_ms_per_mb", "proxy_cpu_ms_per_op"):
