@@ -14,7 +14,7 @@ import logging
 import re
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, TextIO
 
@@ -44,10 +44,23 @@ class AccessRecord:
     b2_calls: int
     b2_calls_by_endpoint: Mapping[str, int]
 
+    def fields(self) -> dict[str, object]:
+        """The fields in declaration order, as ``dataclasses.asdict`` gives them but without its
+        recursive deep copy (most of the cost of an access line)."""
+        fields = dict(vars(self))
+        fields["b2_calls_by_endpoint"] = dict(self.b2_calls_by_endpoint)
+        return fields
+
 
 def log_access(record: AccessRecord) -> None:
+    if not access_log.isEnabledFor(logging.INFO):
+        return  # a dropped line must not cost its fields
     access_log.info(
-        "%s %s %s", record.method, record.operation, record.status, extra={"access": asdict(record)}
+        "%s %s %s",
+        record.method,
+        record.operation,
+        record.status,
+        extra={"access": record.fields()},
     )
 
 
@@ -59,7 +72,10 @@ _SECRET_PATTERNS = (
     ),
     re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)[^\"'\n,}]+"),
 )
+# Each pattern needs one of these words (in any case): a line without them skips the regexes.
+_SECRET_WORDS = ("signature", "credential", "security-token", "awsaccesskeyid", "authorization")
 _secrets: set[str] = set()
+_JSON = json.JSONEncoder(separators=(",", ":"), default=str)
 
 
 def register_secrets(values: Iterable[str]) -> None:
@@ -68,12 +84,22 @@ def register_secrets(values: Iterable[str]) -> None:
 
 
 def redact(text: str) -> str:
-    for pattern in _SECRET_PATTERNS:
-        text = pattern.sub(lambda match: match.group(1) + REDACTED, text)
+    if _may_name_a_credential(text):
+        for pattern in _SECRET_PATTERNS:
+            text = pattern.sub(lambda match: match.group(1) + REDACTED, text)
     for secret in _secrets:
         if secret in text:
             text = text.replace(secret, REDACTED)
     return text
+
+
+def _may_name_a_credential(text: str) -> bool:
+    """False only if no pattern can match. Outside ASCII, case-insensitive matching pairs letters
+    that ``lower`` keeps apart (U+017F and ``s``, U+0131 and ``i``): such text gets the regexes."""
+    if not text.isascii():
+        return True
+    lowered = text.lower()
+    return any(word in lowered for word in _SECRET_WORDS)
 
 
 class JsonFormatter(logging.Formatter):
@@ -91,7 +117,7 @@ class JsonFormatter(logging.Formatter):
             entry.update(access)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return redact(json.dumps(entry, separators=(",", ":"), default=str))
+        return redact(_JSON.encode(entry))
 
 
 class TextFormatter(logging.Formatter):

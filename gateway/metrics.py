@@ -12,11 +12,13 @@ import collections
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.metrics import MetricWrapperBase
 from prometheus_client.registry import Collector
 
 from gateway import __version__
@@ -116,6 +118,25 @@ class _BoundedLabel:
             return "other"
         self._seen.add(value)
         return value
+
+
+M = TypeVar("M", bound=MetricWrapperBase)
+
+
+class Children(Generic[M]):
+    """``metric.labels(*values)``, remembered: the registry keeps every child it made anyway,
+    so this holds no more than it does, and a dict lookup costs a fraction of ``labels`` (which
+    converts every value and takes a lock). Values must already be strings."""
+
+    def __init__(self, metric: M) -> None:
+        self._metric = metric
+        self._children: dict[tuple[str, ...], M] = {}
+
+    def __call__(self, *values: str) -> M:
+        child = self._children.get(values)
+        if child is None:
+            child = self._children[values] = self._metric.labels(*values)
+        return child
 
 
 class B2ClientCollector(Collector):
@@ -246,15 +267,23 @@ class GatewayMetrics:
             ["class"],
             registry=registry,
         )
+        # What every request and B2 call touches, by label values.
+        self.s3_requests_by = Children(self.s3_requests)
+        self.s3_latency_by = Children(self.s3_latency)
+        self.s3_received_by = Children(self.s3_received)
+        self.s3_sent_by = Children(self.s3_sent)
+        self._b2_calls_by = Children(self.b2_calls)
+        self._b2_latency_by = Children(self.b2_latency)
+        self._b2_transactions_by = Children(self.b2_transactions)
 
     def on_ignored_header(self, op: Op, header: str) -> None:
         self.ignored_headers.labels(str(op), self._header_label(header)).inc()
 
     def on_b2_call(self, endpoint: str, status: int, seconds: float) -> None:
-        self.b2_calls.labels(endpoint, str(status)).inc()
-        self.b2_latency.labels(endpoint).observe(seconds)
+        self._b2_calls_by(endpoint, str(status)).inc()
+        self._b2_latency_by(endpoint).observe(seconds)
         if status != 0:  # no answer: B2 never saw it
-            self.b2_transactions.labels(transaction_class(endpoint)).inc()
+            self._b2_transactions_by(transaction_class(endpoint)).inc()
 
     def watch_b2_clients(self, snapshots: Callable[[], Iterable[ClientStatsSnapshot]]) -> None:
         self.registry.register(B2ClientCollector(snapshots))

@@ -60,16 +60,16 @@ class RequestExchange:
         self._bytes_in = 0
         self._bytes_out = 0
         self.b2_calls: Counter[str] = Counter()
-        self._received = metrics.s3_received.labels(UNROUTED)
-        self._sent = metrics.s3_sent.labels(UNROUTED)
+        self._received = metrics.s3_received_by(UNROUTED)
+        self._sent = metrics.s3_sent_by(UNROUTED)
         metrics.s3_in_flight.inc()
         _current.set(self)
 
     def routed(self, request: S3Request) -> None:
         self._request = request
         self._operation = str(request.op)
-        self._received = self._metrics.s3_received.labels(self._operation)
-        self._sent = self._metrics.s3_sent.labels(self._operation)
+        self._received = self._metrics.s3_received_by(self._operation)
+        self._sent = self._metrics.s3_sent_by(self._operation)
 
     def received(self, size: int) -> None:
         self._bytes_in += size
@@ -77,7 +77,7 @@ class RequestExchange:
 
     def responding(self, status: int, error: errors.S3Error | None) -> None:
         self._status = status
-        self._metrics.s3_latency.labels(self._operation).observe(self._elapsed())
+        self._metrics.s3_latency_by(self._operation).observe(self._elapsed())
         if error is None:
             return
         self._error = error.code
@@ -93,7 +93,7 @@ class RequestExchange:
     def finished(self, *, completed: bool) -> None:
         _current.set(None)
         self._metrics.s3_in_flight.dec()
-        self._metrics.s3_requests.labels(self._operation, str(self._status)).inc()
+        self._metrics.s3_requests_by(self._operation, str(self._status)).inc()
         request = self._request
         self._observer.access_log(
             AccessRecord(

@@ -14,6 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from gateway.b2.stats import ClientStatsSnapshot
 from gateway.metrics import (
     B2Reachability,
+    Children,
     GatewayMetrics,
     build_metrics_app,
     checksum_failure,
@@ -117,6 +118,18 @@ def test_b2_calls_count_transactions_only_for_answered_calls() -> None:
     assert ("b2_transactions_total", (("class", "C"),)) not in samples
     assert samples["b2_calls_total", (("endpoint", "b2_list_file_names"), ("status", "0"))] == 1
     assert samples["b2_call_duration_seconds_count", (("endpoint", "b2_get_file_info"),)] == 2
+
+
+def test_children_are_the_registrys_own_children_made_once() -> None:
+    metrics = GatewayMetrics()
+    by_operation = Children(metrics.s3_sent)
+    first = by_operation("GetObject")
+    assert by_operation("GetObject") is first is metrics.s3_sent.labels("GetObject")
+    first.inc(3)
+    by_operation("PutObject").inc(1)
+    samples = _samples(metrics)
+    assert samples["s3_sent_bytes_total", (("operation", "GetObject"),)] == 3
+    assert samples["s3_sent_bytes_total", (("operation", "PutObject"),)] == 1
 
 
 def test_ignored_header_labels_are_bounded() -> None:

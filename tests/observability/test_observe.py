@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import json
 import logging
+from collections.abc import Iterator
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from gateway.log import AccessRecord, configure, log_access
+from gateway.log import AccessRecord, configure, log_access, redact
 from gateway.metrics import GatewayMetrics
 from gateway.observe import RequestObserver
 from gateway.s3 import errors
@@ -119,26 +122,65 @@ async def test_b2_calls_of_concurrent_requests_and_their_subtasks_stay_apart() -
     ]
 
 
-def test_json_log_lines_carry_the_access_fields() -> None:
-    stream = io.StringIO()
+@pytest.fixture
+def root_logger() -> Iterator[logging.Logger]:
+    """The root logger, its handlers and level put back afterwards (``configure`` replaces them)."""
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
     try:
-        configure("INFO", "json", stream)
-        log_access(
-            AccessRecord("RID", "GET", "GetObject", "b", "k", 200, None, 0, 5, 0.1, True, 1, {})
-        )
-        configure("INFO", "text", stream)
-        log_access(
-            AccessRecord(
-                "RID2", "GET", "GetObject", "b", "k", 404, "NoSuchKey", 0, 5, 0.1, True, 0, {}
-            )
-        )
+        yield root
     finally:
         root.handlers[:], root.level = handlers, level
+
+
+def test_json_log_lines_carry_the_access_fields(root_logger: logging.Logger) -> None:
+    stream = io.StringIO()
+    configure("INFO", "json", stream)
+    log_access(AccessRecord("RID", "GET", "GetObject", "b", "k", 200, None, 0, 5, 0.1, True, 1, {}))
+    configure("INFO", "text", stream)
+    log_access(
+        AccessRecord("RID2", "GET", "GetObject", "b", "k", 404, "NoSuchKey", 0, 5, 0.1, True, 0, {})
+    )
     first, second = stream.getvalue().splitlines()
     entry = json.loads(first)
     assert entry["logger"] == "gateway.access"
     assert (entry["request_id"], entry["operation"], entry["bytes_out"]) == ("RID", "GetObject", 5)
     assert "request_id=RID2" in second
     assert "error=NoSuchKey" in second
+
+
+def test_access_line_fields_are_the_records_fields_in_order(root_logger: logging.Logger) -> None:
+    stream = io.StringIO()
+    configure("INFO", "json", stream)
+    record = AccessRecord(
+        "RID", "PUT", "PutObject", "b", "k/é", 200, None, 7, 0, 0.25, True, 2, {"b2_upload_file": 2}
+    )
+    log_access(record)
+    entry = json.loads(stream.getvalue())
+    access = dataclasses.asdict(record)
+    assert list(entry)[4:] == list(access)  # after time, level, logger, message
+    assert {name: entry[name] for name in access} == access
+
+
+def test_access_line_below_the_log_level_is_not_written(root_logger: logging.Logger) -> None:
+    stream = io.StringIO()
+    configure("WARNING", "json", stream)
+    log_access(AccessRecord("RID", "GET", "GetObject", "b", "k", 200, None, 0, 5, 0.1, True, 1, {}))
+    assert stream.getvalue() == ""
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "GET /b/k?X-AMZ-SIGNATURE=f00dfeed",  # upper case
+        "GET /b/k?x-amz-\u017fignature=f00dfeed",  # U+017F matches "s" case-insensitively
+        "key=ünïcode authorization: f00dfeed",
+    ],
+)
+def test_redact_scrubs_credentials_in_any_case_and_script(line: str) -> None:
+    assert "f00dfeed" not in redact(line)
+
+
+def test_redact_leaves_lines_without_credentials_alone() -> None:
+    line = "GET GetObject 200 request_id=RID bucket=b key=signatures/are/not/secret"
+    assert redact(line) == line
