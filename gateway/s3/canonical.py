@@ -23,6 +23,8 @@ RawHeaders = Sequence[tuple[str, bytes]]
 """Headers in wire order as (lower-case name, raw value bytes); duplicates kept."""
 
 _WHITESPACE_RUN = re.compile(rb"[ \t]+")
+# A path of unreserved characters and slashes only (the usual kind) is its own canonical form.
+_CANONICAL_PATH = re.compile(r"[A-Za-z0-9\-._~/]+")
 
 
 def uri_encode(raw: bytes) -> str:
@@ -35,6 +37,8 @@ def canonical_uri(raw_path: str) -> str:
     removal: ``a//b`` and ``a/./b`` are different S3 keys."""
     if not raw_path:
         return "/"
+    if _CANONICAL_PATH.fullmatch(raw_path):
+        return raw_path
     return "/".join(uri_encode(unquote_to_bytes(segment)) for segment in raw_path.split("/"))
 
 
@@ -49,6 +53,8 @@ def query_pairs(raw_query: str) -> list[tuple[bytes, bytes]]:
 
 
 def canonical_query(raw_query: str, *, exclude: Iterable[str] = ()) -> str:
+    if not raw_query:
+        return ""
     excluded = {name.encode() for name in exclude}
     encoded = sorted(
         (uri_encode(name), uri_encode(value))
@@ -68,9 +74,15 @@ def canonical_headers(
     for name in signed:
         values = [value.strip(b" \t") for header, value in headers if header == name]
         if collapse:
-            values = [_WHITESPACE_RUN.sub(b" ", value) for value in values]
+            values = [_collapse(value) for value in values]
         lines.append(name.encode() + b":" + b",".join(values) + b"\n")
     return b"".join(lines)
+
+
+def _collapse(value: bytes) -> bytes:
+    if b"  " not in value and b"\t" not in value:
+        return value  # nothing to collapse: skip the regex
+    return _WHITESPACE_RUN.sub(b" ", value)
 
 
 def canonical_request(
@@ -131,7 +143,7 @@ def signing_key(secret: str, scope: Scope) -> bytes:
 
 
 def signature(key: bytes, text: str) -> str:
-    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+    return _hmac(key, text).hex()
 
 
 def signatures_equal(computed: str, provided: str) -> bool:
@@ -144,7 +156,7 @@ def hex_bytes(text: str) -> str:
 
 
 def _hmac(key: bytes, text: str) -> bytes:
-    return hmac.new(key, text.encode(), hashlib.sha256).digest()
+    return hmac.digest(key, text.encode(), "sha256")  # one-shot: no HMAC object per call
 
 
 def _decode_query(raw: str) -> bytes:

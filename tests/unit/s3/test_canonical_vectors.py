@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import quote, unquote, unquote_to_bytes
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gateway.s3 import canonical
 from gateway.s3.canonical import Scope
@@ -155,6 +157,18 @@ def test_canonical_query_treats_raw_plus_as_space_and_keeps_encoded_plus() -> No
 def test_canonical_uri_keeps_double_slash_dots_and_encoded_slash() -> None:
     assert canonical.canonical_uri("/b//a/./x%2Fy/") == "/b//a/./x%2Fy/"
     assert canonical.canonical_uri("/b/%7e%20+") == "/b/~%20%2B"
+
+
+@given(st.text(alphabet="/aZ09-._~%2fF +\u00e9", max_size=30))
+def test_canonical_uri_of_any_path_decodes_and_reencodes_each_segment_once(raw: str) -> None:
+    path = "/" + raw
+    segments = (quote(unquote_to_bytes(s), safe="-._~") for s in path.split("/"))
+    assert canonical.canonical_uri(path) == "/".join(segments)
+
+
+def test_canonical_headers_collapse_tabs_and_runs_but_keep_single_spaces() -> None:
+    headers = [("a", b"x\ty"), ("b", b"x y"), ("c", b"x \t y")]
+    assert canonical.canonical_headers(headers, ["a", "b", "c"]) == b"a:x y\nb:x y\nc:x y\n"
 
 
 def test_canonical_headers_join_repeats_in_wire_order_and_collapse_whitespace() -> None:

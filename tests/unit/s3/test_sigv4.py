@@ -122,6 +122,26 @@ def test_header_auth_with_bad_credential_scope_is_malformed(credential: str, mes
     assert message in caught.value.detail
 
 
+@pytest.mark.parametrize(
+    "amz_date",
+    [
+        "2013524T000000Z",  # one-digit fields (strptime took them)
+        "20130524t000000z",  # lower case (strptime took it)
+        "20130524T000000",
+        "20131324T000000Z",  # month 13
+        "20130524T240000Z",
+        "\uff12\uff10\uff11\uff13" + "0524T000000Z",  # full-width digits
+    ],
+)
+def test_header_auth_with_malformed_x_amz_date_is_access_denied(amz_date: str) -> None:
+    signed = botocore_signed("GET", URL)
+    headers = [(n, amz_date.encode() if n == "x-amz-date" else v) for n, v in signed.headers]
+    request = SignedRequest(signed.method, signed.raw_path, signed.raw_query, headers)
+    with pytest.raises(errors.AccessDenied) as caught:
+        SigV4Verifier(CREDENTIALS, region=REGION).verify(request)
+    assert "x-amz-date" in caught.value.detail
+
+
 def test_header_auth_without_content_sha256_is_invalid_request() -> None:
     request = _with_header(botocore_signed("GET", URL), "x-amz-content-sha256", None)
     with pytest.raises(errors.InvalidRequest, match="x-amz-content-sha256"):
