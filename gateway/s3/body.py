@@ -3,7 +3,7 @@
     async for data in request.body:      # payload bytes, aws-chunked framing removed
         upload(data)
     digest = request.body.verify()       # raises the S3 error if any check failed
-    commit(digest.sha1_hex)              # only now is the data known to be what was signed
+    commit()                             # only now is the data known to be what was signed
 
 Framing and chunk-signature errors are raised by the iteration as soon as they are seen. The
 digest checks (x-amz-content-sha256, Content-MD5, x-amz-checksum-*) can only be decided after the
@@ -61,6 +61,11 @@ class RequestBody:
             raise
         self._digester.update(data)
         return data
+
+    def decline_md5(self) -> None:
+        """The consumer takes the ETag from elsewhere (B2's answer): skip the MD5 unless
+        Content-MD5 must be checked; ``verify().md5_hex`` is then None. Only before reading."""
+        self._digester.decline_md5()
 
     def _finish(self) -> None:
         try:

@@ -2,8 +2,9 @@
 
 Which checks apply comes from the headers (``Content-MD5``, ``x-amz-content-sha256``,
 ``x-amz-checksum-<alg>`` or a declared ``x-amz-trailer``); ``BodyDigester`` hashes the decoded
-bytes as they pass and ``finish`` gives the verdict. MD5 (the ETag) and SHA-1 (what B2 wants)
-are always computed.
+bytes as they pass and ``finish`` gives the verdict. MD5 (the ETag) is computed unless the consumer
+declines it before the first byte (it takes the ETag from B2's answer instead) and no Content-MD5
+has to be checked. B2's SHA-1 is the uploader's business (``gateway.b2.body``), not this module's.
 """
 
 from __future__ import annotations
@@ -132,13 +133,8 @@ class BodyDigest:
     """Digests of the decoded body, available once every check has passed."""
 
     length: int
-    md5_hex: str
-    sha1_hex: str
+    md5_hex: str | None  # None when the MD5 was declined (see ``BodyDigester.decline_md5``)
     checksums: Mapping[ChecksumAlgorithm, str]  # base64, as S3 returns them
-
-    @property
-    def etag(self) -> str:
-        return f'"{self.md5_hex}"'
 
 
 class BodyDigester:
@@ -147,15 +143,22 @@ class BodyDigester:
     def __init__(self, expected: Expectations) -> None:
         self.expected = expected
         self.length = 0
-        self._md5 = hashlib.md5(usedforsecurity=False)
-        self._sha1 = hashlib.sha1(usedforsecurity=False)
+        self._md5: _Hasher | None = hashlib.md5(usedforsecurity=False)
         self._sha256 = hashlib.sha256() if expected.content_sha256 is not None else None
         self._checksum = expected.checksum.hasher() if expected.checksum is not None else None
 
+    def decline_md5(self) -> None:
+        """Skip the MD5 (the costliest hash here) unless Content-MD5 must be checked: the
+        consumer takes the ETag from elsewhere. Only before the first byte."""
+        if self.length:
+            raise RuntimeError("the MD5 can be declined only before the body is read")
+        if self.expected.content_md5 is None:
+            self._md5 = None
+
     def update(self, data: bytes) -> None:
         self.length += len(data)
-        self._md5.update(data)
-        self._sha1.update(data)
+        if self._md5 is not None:
+            self._md5.update(data)
         if self._sha256 is not None:
             self._sha256.update(data)
         if self._checksum is not None:
@@ -169,8 +172,9 @@ class BodyDigester:
                 ClientComputedContentSHA256=expected.content_sha256,
                 S3ComputedContentSHA256=self._sha256.hexdigest(),
             )
-        md5 = self._md5.digest()
+        md5 = self._md5.digest() if self._md5 is not None else None
         if expected.content_md5 is not None and md5 != expected.content_md5:
+            assert md5 is not None  # never declined while Content-MD5 is expected
             raise errors.BadDigest(
                 ExpectedDigest=expected.content_md5.hex(), CalculatedDigest=_b64encode(md5)
             )
@@ -188,7 +192,7 @@ class BodyDigester:
                 raise errors.BadDigest(
                     f"The {algorithm.name} you specified did not match the calculated checksum."
                 )
-        return BodyDigest(self.length, md5.hex(), self._sha1.hexdigest(), computed)
+        return BodyDigest(self.length, md5.hex() if md5 is not None else None, computed)
 
 
 def _decode_md5(value: str) -> bytes:

@@ -15,6 +15,7 @@ import base64
 import datetime as dt
 from collections.abc import AsyncIterator, Mapping
 from contextlib import nullcontext
+from dataclasses import replace
 
 from gateway.b2 import B2Client, Bucket, UploadBody
 from gateway.s3 import errors
@@ -24,6 +25,7 @@ from gateway.s3.operations import Op
 from gateway.s3.xml import InitiateMultipartUploadResult
 from gateway.s3.xml_listing import ListPartsResult, PartEntry
 from gateway.translate.context import Context, require_key, resolve_bucket
+from gateway.translate.etags import reported_md5
 from gateway.translate.headers import check_headers
 from gateway.translate.large_files import LargeTarget
 from gateway.translate.mapping import GatewayInfo, ObjectAttributes, quoted_etag, to_file_info
@@ -43,7 +45,9 @@ from gateway.translate.names import b2_name
 from gateway.translate.objects_put import (
     _known_up_front,  # PutObject's: what the client declared before the body
     content_type,
+    decline_md5_unless_declared,
     object_attributes,
+    read_back_md5,
 )
 
 MAX_PART_BYTES = 5 * 1024**3  # S3's limit for one part
@@ -136,13 +140,14 @@ class _Hashing:
                 self._hasher.update(piece)
             yield piece
 
-    def info(self) -> GatewayInfo:
-        """The part's digests; only once the body has been read and verified."""
+    def info(self, md5_hex: str | None = None) -> GatewayInfo:
+        """The part's digests; only once the body has been read and verified. ``md5_hex`` is
+        the ETag when the gateway declined to hash MD5 (B2 computed it)."""
         digest = self._request.body.verify()
         checksums = {a.name: v for a, v in digest.checksums.items()}
         if self._algorithm is not None and self._hasher is not None:
             checksums[self._algorithm.name] = base64.b64encode(self._hasher.digest()).decode()
-        return GatewayInfo(etag=digest.md5_hex, checksums=checksums)
+        return GatewayInfo(etag=digest.md5_hex or md5_hex, checksums=checksums)
 
 
 async def _store_part(
@@ -177,7 +182,9 @@ async def _store_streamed(
 ) -> GatewayInfo:
     """Stream the part (as a B2 large file above B2's simple-upload limit). File info is fixed
     before the body, so digests known only at its end (a trailer, a checksum the gateway
-    computes, a large file's MD5) are recorded by a server-side copy of the part onto itself."""
+    computes, a large file's MD5) are recorded by a server-side copy of the part onto itself.
+    A simple file's MD5 is B2's (ListParts and Complete read its contentMd5): the gateway hashes
+    MD5 only to check a Content-MD5."""
     declared = _known_up_front(request.headers)
     declared_info = to_file_info(ObjectAttributes(gateway=declared))
 
@@ -191,6 +198,7 @@ async def _store_streamed(
     if large:
         version = await target.upload(name, body.pieces(), length, declared_info, finalize)
     else:
+        decline_md5_unless_declared(request, declared)
         version = await client.upload_file(
             target.bucket_id,
             name,
@@ -199,9 +207,16 @@ async def _store_streamed(
             file_info=declared_info,
             finalize=finalize,
         )
-    info = body.info()
+    info = body.info(None if large else reported_md5(version))
+    md5_unknown_to_b2 = info.etag is None  # never seen: B2 gives every simple file an MD5
+    if md5_unknown_to_b2:
+        info = replace(info, etag=await read_back_md5(client, version.require_id()))
     # B2 keeps the MD5 of simple files itself; anything else missing must be recorded.
-    if info.checksums != declared.checksums or (large and declared.etag is None):
+    if (
+        info.checksums != declared.checksums
+        or md5_unknown_to_b2
+        or (large and declared.etag is None)
+    ):
         staged = version.require_id()
         full_info = to_file_info(ObjectAttributes(gateway=info))
         if large:

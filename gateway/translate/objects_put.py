@@ -5,10 +5,16 @@ replayable bytes: B2 failures are retried on fresh upload URLs, and the MD5 ETag
 checksums go into file info up front. Larger bodies stream to B2 with the SHA-1 sent at the end,
 and ``RequestBody.verify()`` runs before that SHA-1 goes out: if any S3-side check fails the
 upload is aborted and B2 stores nothing.
+
+A streamed body's file info is fixed before its bytes flow, so its ETag cannot go there anyway:
+unless Content-MD5 must be checked, the gateway does not hash MD5 at all and answers with the
+``contentMd5`` B2 computed of what it stored (what GET/HEAD/listings read too). Objects above B2's
+simple-upload limit become large files, which have no contentMd5: those keep the gateway's MD5.
 """
 
 from __future__ import annotations
 
+import hashlib
 from contextlib import nullcontext, suppress
 from dataclasses import replace
 
@@ -19,12 +25,14 @@ from gateway.s3.checksums import BodyDigest, ChecksumAlgorithm, expectations
 from gateway.s3.messages import Headers, S3Request, S3Response
 from gateway.s3.operations import Op
 from gateway.translate.context import Context, require_key, resolve_bucket
+from gateway.translate.etags import reported_md5
 from gateway.translate.headers import check_headers
 from gateway.translate.large_files import LargeTarget
 from gateway.translate.mapping import (
     GatewayInfo,
     ObjectAttributes,
     attributes_from_headers,
+    quoted_etag,
     to_file_info,
 )
 from gateway.translate.names import RESERVED_ROOT, b2_name
@@ -51,12 +59,11 @@ def content_type(headers: Headers) -> str:
     return headers.get("content-type") or DEFAULT_CONTENT_TYPE
 
 
-def checksum_headers(checksums: dict[ChecksumAlgorithm, str] | BodyDigest) -> dict[str, str]:
-    values = checksums.checksums if isinstance(checksums, BodyDigest) else checksums
-    if not values:
+def checksum_headers(info: GatewayInfo) -> dict[str, str]:
+    if not info.checksums:
         return {}
     return {
-        **{algorithm.header: value for algorithm, value in values.items()},
+        **{ChecksumAlgorithm[name].header: value for name, value in info.checksums.items()},
         "x-amz-checksum-type": "FULL_OBJECT",
     }
 
@@ -80,11 +87,31 @@ def _known_up_front(headers: Headers) -> GatewayInfo:
     return GatewayInfo(etag=etag, checksums=checksums)
 
 
-def _gateway_info(digest: BodyDigest) -> GatewayInfo:
+def _gateway_info(digest: BodyDigest, md5_hex: str | None = None) -> GatewayInfo:
+    """The verified body's ETag (``md5_hex`` when the gateway declined to hash it) and
+    checksums."""
     return GatewayInfo(
-        etag=digest.md5_hex,
+        etag=digest.md5_hex or md5_hex,
         checksums={algorithm.name: value for algorithm, value in digest.checksums.items()},
     )
+
+
+def decline_md5_unless_declared(request: S3Request, declared: GatewayInfo) -> None:
+    """Before streaming a body as a B2 simple file: B2 answers with the MD5 of what it stored,
+    so the gateway hashes MD5 only to check a Content-MD5 the client sent."""
+    if declared.etag is None:
+        request.body.decline_md5()
+
+
+async def read_back_md5(client: B2Client, file_id: str) -> str:
+    """The MD5 of a stored file, by reading it back. Only for a simple upload whose answer
+    lacked the contentMd5 B2 documents for every simple file (never seen from B2): slow but
+    right, where a made-up ETag would break clients that check ETag = MD5."""
+    md5 = hashlib.md5(usedforsecurity=False)
+    async with client.download_by_id(file_id) as stream:
+        async for chunk in stream.iter_chunks():
+            md5.update(chunk)
+    return md5.hexdigest()
 
 
 async def put_object(ctx: Context, request: S3Request) -> S3Response:
@@ -97,31 +124,30 @@ async def put_object(ctx: Context, request: S3Request) -> S3Response:
     small = length <= min(ctx.put_buffer_bytes, ctx.b2_max_simple_bytes)
     with ctx.buffer_budget.hold(length) if small else nullcontext(False) as buffered:
         if buffered:
-            version, digest = await _put_buffered(client, bucket, name, request, attributes)
+            version, info = await _put_buffered(client, bucket, name, request, attributes)
         else:
-            version, digest = await _put_streamed(
+            version, info = await _put_streamed(
                 ctx, client, bucket, name, request=request, attributes=attributes
             )
-    headers = {"ETag": digest.etag, "x-amz-version-id": version.require_id()}
-    return S3Response(200, {**headers, **checksum_headers(digest)})
+    headers = {"ETag": quoted_etag(info.etag or ""), "x-amz-version-id": version.require_id()}
+    return S3Response(200, {**headers, **checksum_headers(info)})
 
 
 async def _put_buffered(
     client: B2Client, bucket: Bucket, name: str, request: S3Request, attributes: ObjectAttributes
-) -> tuple[FileVersion, BodyDigest]:
+) -> tuple[FileVersion, GatewayInfo]:
     data = bytearray()
     async for piece in request.body:
         data += piece
-    digest = request.body.verify()
-    info = to_file_info(replace(attributes, gateway=_gateway_info(digest)))
+    info = _gateway_info(request.body.verify())
     version = await client.upload_file(
         bucket.bucket_id,
         name,
         bytes(data),
         content_type=content_type(request.headers),
-        file_info=info,
+        file_info=to_file_info(replace(attributes, gateway=info)),
     )
-    return version, digest
+    return version, info
 
 
 async def _put_streamed(
@@ -132,7 +158,7 @@ async def _put_streamed(
     *,
     request: S3Request,
     attributes: ObjectAttributes,
-) -> tuple[FileVersion, BodyDigest]:
+) -> tuple[FileVersion, GatewayInfo]:
     length = _declared_length(request)
     known = _known_up_front(request.headers)
     info = to_file_info(replace(attributes, gateway=known))
@@ -143,24 +169,49 @@ async def _put_streamed(
         await request.body.drain()
 
     if length <= ctx.b2_max_simple_bytes:
+        decline_md5_unless_declared(request, known)
         body = UploadBody.one_shot(length, aiter(request.body))
         version = await client.upload_file(
             bucket.bucket_id, name, body, content_type=kind, file_info=info, finalize=finalize
         )
-        return version, request.body.verify()
+        digest = request.body.verify()
+        md5 = digest.md5_hex or reported_md5(version)
+        if md5 is None:
+            return await _record_read_back_md5(client, version, kind, attributes, digest)
+        return version, _gateway_info(digest, md5)
     large = LargeTarget(client, bucket.bucket_id, ctx.b2_max_simple_bytes, kind)
     if known.etag is not None:
         version = await large.upload(name, aiter(request.body), length, info, finalize)
-        return version, request.body.verify()
+        return version, _gateway_info(request.body.verify())
     # B2 keeps no MD5 for large files and their file info is fixed before the bytes flow: stage
     # the bytes under a reserved name, then copy them (server-side) to the key with the ETag.
     staging = f"{STAGING_ROOT}{ctx.new_token()}"
     staged = await large.upload(staging, aiter(request.body), length, info, finalize)
     try:
-        digest = request.body.verify()
-        final = to_file_info(replace(attributes, gateway=_gateway_info(digest)))
+        found = _gateway_info(request.body.verify())
+        final = to_file_info(replace(attributes, gateway=found))
         version = await large.copy(staged.require_id(), length, name, final)
     finally:
         with suppress(B2Error):
             await client.delete_file_version(staging, staged.require_id())
-    return version, digest
+    return version, found
+
+
+async def _record_read_back_md5(
+    client: B2Client,
+    version: FileVersion,
+    kind: str,
+    attributes: ObjectAttributes,
+    digest: BodyDigest,
+) -> tuple[FileVersion, GatewayInfo]:
+    """B2 gave no MD5 for a streamed simple upload: read it back, and record it in file info
+    (where GET, HEAD and listings look first) by a server-side copy replacing the upload."""
+    file_id = version.require_id()
+    found = _gateway_info(digest, await read_back_md5(client, file_id))
+    final = to_file_info(replace(attributes, gateway=found))
+    recorded = await client.copy_file(
+        file_id, version.file_name, content_type=kind, file_info=final
+    )
+    with suppress(B2Error):  # a leftover older version is harmless: the answer is right
+        await client.delete_file_version(version.file_name, file_id)
+    return recorded, found

@@ -46,13 +46,12 @@ async def echo(request: S3Request) -> S3Response:
     return S3Response(
         200,
         {
-            "ETag": digest.etag,
+            "ETag": f'"{digest.md5_hex}"',
             "x-echo-op": str(request.op),
             "x-echo-bucket": request.bucket or "",
             "x-echo-key": quote(request.key or "", safe=""),
             "x-echo-length": str(digest.length),
-            "x-echo-md5": digest.md5_hex,
-            "x-echo-sha1": digest.sha1_hex,
+            "x-echo-md5": digest.md5_hex or "",
             "x-echo-checksums": checksums,
         },
         b"",

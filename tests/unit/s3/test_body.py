@@ -9,6 +9,7 @@ import pytest
 
 from gateway.s3 import errors
 from gateway.s3.body import RequestBody, open_body, stored_content_encoding
+from gateway.s3.checksums import ChecksumAlgorithm
 from gateway.s3.messages import Headers
 from gateway.s3.sigv4 import AuthContext, Payload
 from tests.unit.s3.chunks import pieces_of
@@ -46,7 +47,7 @@ async def test_declared_sha256_mismatch_is_x_amz_content_sha256_mismatch() -> No
     assert caught.value.values["S3ComputedContentSHA256"] == hashlib.sha256(b"hello").hexdigest()
 
 
-async def test_matching_digests_give_md5_sha1_and_checksum() -> None:
+async def test_matching_digests_give_md5_and_checksum() -> None:
     md5 = base64.b64encode(hashlib.md5(b"hello").digest()).decode()
     body = _body(
         b"hello",
@@ -58,9 +59,40 @@ async def test_matching_digests_give_md5_sha1_and_checksum() -> None:
     )
     digest = await body.drain()
     assert digest.md5_hex == hashlib.md5(b"hello").hexdigest()
-    assert digest.sha1_hex == hashlib.sha1(b"hello").hexdigest()
-    assert digest.etag == f'"{digest.md5_hex}"'
+    assert (
+        digest.checksums[ChecksumAlgorithm.SHA1]
+        == base64.b64encode(hashlib.sha1(b"hello").digest()).decode()
+    )
     assert body.verify() is digest
+
+
+async def test_declined_md5_gives_no_md5_but_keeps_the_other_checks() -> None:
+    body = _body(b"hello", sha256=hashlib.sha256(b"other").hexdigest())
+    body.decline_md5()
+    with pytest.raises(errors.XAmzContentSHA256Mismatch):
+        await body.drain()
+    body = _body(b"hello", sha256=hashlib.sha256(b"hello").hexdigest())
+    body.decline_md5()
+    assert (await body.drain()).md5_hex is None
+
+
+async def test_declined_md5_is_still_checked_against_content_md5() -> None:
+    wrong = base64.b64encode(hashlib.md5(b"other").digest()).decode()
+    body = _body(b"hello", headers={"Content-MD5": wrong})
+    body.decline_md5()
+    with pytest.raises(errors.BadDigest):
+        await body.drain()
+    right = base64.b64encode(hashlib.md5(b"hello").digest()).decode()
+    body = _body(b"hello", headers={"Content-MD5": right})
+    body.decline_md5()
+    assert (await body.drain()).md5_hex == hashlib.md5(b"hello").hexdigest()
+
+
+async def test_md5_cannot_be_declined_once_the_body_is_being_read() -> None:
+    body = _body(b"hello")
+    await anext(body)
+    with pytest.raises(RuntimeError):
+        body.decline_md5()
 
 
 async def test_two_checksum_headers_are_invalid_request() -> None:
