@@ -11,7 +11,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Union
 from urllib.parse import quote
-from xml.sax.saxutils import escape
 
 from gateway.s3.checksums import ChecksumAlgorithm
 
@@ -23,30 +22,36 @@ Node = tuple[str, Union[Value, "Sequence[Node]"]]
 
 def timestamp(moment: dt.datetime) -> str:
     """S3's ISO 8601 form with milliseconds: ``2009-10-12T17:50:30.000Z``."""
-    utc = moment.astimezone(dt.UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    utc = moment if moment.tzinfo is dt.UTC else moment.astimezone(dt.UTC)
+    return utc.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
-def render(root: str, children: Sequence[Node]) -> bytes:
-    """``<?xml ...?><root xmlns="...">children</root>``; None-valued children are omitted."""
-    body = "".join(_node(name, value) for name, value in children)
+def text(value: str) -> str:
+    """``value`` escaped for element content (``&``, ``<``, ``>``; as ``saxutils.escape``)."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def render(root: str, children: Sequence[Node], written: str = "") -> bytes:
+    """``<?xml ...?><root xmlns="...">children</root>``; None-valued children are omitted.
+    ``written`` is XML a hot path wrote itself, placed after ``children``."""
+    body = "".join(element(name, value) for name, value in children)
     head = '<?xml version="1.0" encoding="UTF-8"?>\n'
-    return f'{head}<{root} xmlns="{NAMESPACE}">{body}</{root}>'.encode()
+    return f'{head}<{root} xmlns="{NAMESPACE}">{body}{written}</{root}>'.encode()
 
 
-def _node(name: str, value: Value | Sequence[Node]) -> str:
+def element(name: str, value: Value | Sequence[Node]) -> str:
     """``name`` may carry attributes (``'Grantee xsi:type="CanonicalUser"'``), written as is."""
     if value is None:
         return ""
     if isinstance(value, bool):
-        text = "true" if value else "false"
+        content = "true" if value else "false"
     elif isinstance(value, dt.datetime):
-        text = timestamp(value)
+        content = timestamp(value)
     elif isinstance(value, int | str):
-        text = escape(str(value))
+        content = text(str(value))
     else:
-        text = "".join(_node(n, v) for n, v in value)
-    return f"<{name}>{text}</{name.split(' ', 1)[0]}>"
+        content = "".join(element(n, v) for n, v in value)
+    return f"<{name}>{content}</{name.split(' ', 1)[0]}>"
 
 
 def checksum_nodes(checksums: Mapping[ChecksumAlgorithm, str]) -> list[Node]:
@@ -56,10 +61,14 @@ def checksum_nodes(checksums: Mapping[ChecksumAlgorithm, str]) -> list[Node]:
 EncodeFn = Callable[[str | None], str | None]
 
 
-def url_encoder(encoding_type: str | None) -> EncodeFn:
+def url_encode(value: str) -> str:
     """``encoding-type=url``: botocore url-decodes these fields (``+`` must be ``%2B``)."""
+    return quote(value, safe="/")
+
+
+def url_encoder(encoding_type: str | None) -> EncodeFn:
     if encoding_type == "url":
-        return lambda value: None if value is None else quote(value, safe="/")
+        return lambda value: None if value is None else url_encode(value)
     return lambda value: value
 
 
@@ -192,7 +201,7 @@ class LocationConstraint:
     region: str
 
     def to_xml(self) -> bytes:
-        value = "" if self.region == "us-east-1" else escape(self.region)
+        value = "" if self.region == "us-east-1" else text(self.region)
         head = '<?xml version="1.0" encoding="UTF-8"?>\n'
         return (
             f'{head}<LocationConstraint xmlns="{NAMESPACE}">{value}</LocationConstraint>'.encode()

@@ -10,7 +10,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from gateway.s3.checksums import ChecksumAlgorithm
-from gateway.s3.xml import EncodeFn, Node, Owner, checksum_nodes, render, url_encoder
+from gateway.s3.xml import (
+    EncodeFn,
+    Node,
+    Owner,
+    checksum_nodes,
+    element,
+    render,
+    text,
+    timestamp,
+    url_encode,
+    url_encoder,
+)
 
 
 @dataclass(frozen=True)
@@ -56,21 +67,39 @@ class ObjectEntry:
     owner: Owner | None = None
     checksum_algorithm: ChecksumAlgorithm | None = None
 
-    def nodes(self, encode: EncodeFn) -> list[Node]:
-        algorithm = self.checksum_algorithm.name if self.checksum_algorithm else None
-        return [
-            ("Key", encode(self.key)),
-            ("LastModified", self.last_modified),
-            ("ETag", self.etag),
-            ("ChecksumAlgorithm", algorithm),
-            ("Size", self.size),
-            ("Owner", self.owner.nodes() if self.owner else None),
-            ("StorageClass", self.storage_class),
-        ]
-
 
 def _prefixes(prefixes: Iterable[str], encode: EncodeFn) -> list[Node]:
     return [("CommonPrefixes", [("Prefix", encode(p))]) for p in prefixes]
+
+
+def _objects_xml(
+    contents: Sequence[ObjectEntry], common_prefixes: Sequence[str], encoding_type: str | None
+) -> str:
+    """Every ``<Contents>`` then every ``<CommonPrefixes>`` of a listing page. Up to 1000 per
+    page make this the listing's hot path, so it is written directly: the same bytes ``render``
+    makes of the fields in this order, at a fraction of the cost."""
+    url = encoding_type == "url"
+    owners: dict[Owner, str] = {}
+    parts = []
+    for entry in contents:
+        key = url_encode(entry.key) if url else entry.key
+        algorithm = entry.checksum_algorithm
+        checksum = f"<ChecksumAlgorithm>{algorithm.name}</ChecksumAlgorithm>" if algorithm else ""
+        owner = ""
+        if entry.owner is not None:
+            owner = owners.get(entry.owner) or owners.setdefault(
+                entry.owner, element("Owner", entry.owner.nodes())
+            )
+        parts.append(
+            f"<Contents><Key>{text(key)}</Key>"
+            f"<LastModified>{timestamp(entry.last_modified)}</LastModified>"
+            f"<ETag>{text(entry.etag)}</ETag>{checksum}<Size>{entry.size}</Size>{owner}"
+            f"<StorageClass>{text(entry.storage_class)}</StorageClass></Contents>"
+        )
+    for prefix in common_prefixes:
+        written = url_encode(prefix) if url else prefix
+        parts.append(f"<CommonPrefixes><Prefix>{text(written)}</Prefix></CommonPrefixes>")
+    return "".join(parts)
 
 
 @dataclass(frozen=True)
@@ -101,9 +130,8 @@ class ListBucketResult:
                 ("Delimiter", enc(self.delimiter)),
                 ("IsTruncated", self.is_truncated),
                 ("EncodingType", self.encoding_type),
-                *[("Contents", o.nodes(enc)) for o in self.contents],
-                *_prefixes(self.common_prefixes, enc),
             ],
+            _objects_xml(self.contents, self.common_prefixes, self.encoding_type),
         )
 
 
@@ -138,9 +166,8 @@ class ListBucketResultV2:
                 ("ContinuationToken", self.continuation_token),
                 ("NextContinuationToken", self.next_continuation_token),
                 ("StartAfter", enc(self.start_after)),
-                *[("Contents", o.nodes(enc)) for o in self.contents],
-                *_prefixes(self.common_prefixes, enc),
             ],
+            _objects_xml(self.contents, self.common_prefixes, self.encoding_type),
         )
 
 

@@ -19,10 +19,10 @@ from gateway.s3.operations import Op
 from gateway.s3.xml import Owner
 from gateway.s3.xml_listing import ListBucketResult, ListBucketResultV2, ObjectEntry
 from gateway.translate.context import Context, account_owner, resolve_bucket
-from gateway.translate.etags import fallback_etag, stored_etag
+from gateway.translate.etags import fallback_etag
 from gateway.translate.headers import check_headers
 from gateway.translate.listing import ListingPage, list_page
-from gateway.translate.mapping import from_file_info, quoted_etag
+from gateway.translate.mapping import gateway_info, quoted_etag
 
 MAX_KEYS = 1000
 _TOKEN_VERSION = b"\x01"
@@ -70,10 +70,13 @@ def _encoding_type(params: Mapping[str, str]) -> str | None:
 
 
 def _entry(file: FileVersion, key: str, owner: Owner | None) -> ObjectEntry:
-    file_id = file.require_id()
-    etag = stored_etag(file.file_info, file.content_md5) or fallback_etag(file_id)
-    checksums = from_file_info(file.file_info).gateway.checksums
-    algorithm = next((a for a in ChecksumAlgorithm if a.name in checksums), None)
+    # Once per listed key: read the gateway's record once, and only what a listing shows.
+    recorded = gateway_info(file.file_info)
+    etag = recorded.etag or file.content_md5 or fallback_etag(file.require_id())
+    checksums = recorded.checksums
+    algorithm = (
+        next((a for a in ChecksumAlgorithm if a.name in checksums), None) if checksums else None
+    )
     return ObjectEntry(
         key=key,
         last_modified=dt.datetime.fromtimestamp(file.upload_timestamp / 1000, tz=dt.UTC),

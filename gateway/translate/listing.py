@@ -300,14 +300,23 @@ class _Keep:
 
 async def _merge(*sources: AsyncGenerator[Listed, None]) -> AsyncGenerator[Listed, None]:
     """Merge entries sorted by key; a common prefix found in several sources is listed once."""
-    heads = list(await asyncio.gather(*(anext(s, None) for s in sources)))
+    heads = await asyncio.gather(*(anext(s, None) for s in sources))
+    live = [(head, source) for head, source in zip(heads, sources, strict=True) if head is not None]
     try:
-        while any(h is not None for h in heads):
-            least = min(h.key for h in heads if h is not None)
-            yield next(h for h in heads if h is not None and h.key == least)
-            for i, head in enumerate(heads):
-                if head is not None and head.key == least:
-                    heads[i] = await anext(sources[i], None)
+        while len(live) > 1:
+            least = min(head.key for head, _ in live)
+            yield next(head for head, _ in live if head.key == least)
+            following = []
+            for head, source in live:
+                upcoming = await anext(source, None) if head.key == least else head
+                if upcoming is not None:
+                    following.append((upcoming, source))
+            live = following
+        if live:  # one source left (often the only one that had anything): pass it through
+            head, source = live[0]
+            yield head
+            async for entry in source:
+                yield entry
     finally:
         for source in sources:
             await source.aclose()

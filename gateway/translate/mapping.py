@@ -119,21 +119,26 @@ def to_file_info(attributes: ObjectAttributes) -> dict[str, str]:
     return info
 
 
+_HEADER_OF_B2_KEY = {b2_key: header for header, b2_key in CONTENT_HEADERS.items()}
+_NOTHING_RECORDED = GatewayInfo()
+
+
 def from_file_info(info: Mapping[str, str]) -> ObjectAttributes:
     """Split a B2 ``fileInfo`` map back into S3 metadata, content headers and gateway info."""
-    b2_keys = {b2_key: header for header, b2_key in CONTENT_HEADERS.items()}
     metadata: dict[str, str] = {}
     content: dict[str, str] = {}
     for key, value in info.items():
-        if key in b2_keys:
-            content[b2_keys[key]] = value
+        if key in _HEADER_OF_B2_KEY:
+            content[_HEADER_OF_B2_KEY[key]] = value
         elif key != RESERVED_KEY and not key.startswith("b2-"):
             metadata[key] = value
-    return ObjectAttributes(
-        metadata=metadata,
-        content_headers=content,
-        gateway=GatewayInfo.decode(info.get(RESERVED_KEY)),
-    )
+    return ObjectAttributes(metadata=metadata, content_headers=content, gateway=gateway_info(info))
+
+
+def gateway_info(info: Mapping[str, str]) -> GatewayInfo:
+    """Only what the gateway recorded in a B2 ``fileInfo`` map (the cheap part, for hot paths)."""
+    packed = info.get(RESERVED_KEY)
+    return _NOTHING_RECORDED if packed is None else GatewayInfo.decode(packed)
 
 
 def quoted_etag(etag: str) -> str:

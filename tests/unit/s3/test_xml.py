@@ -7,8 +7,12 @@ import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import unquote
+from xml.etree import ElementTree
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gateway.s3 import errors, xml_bodies
 from gateway.s3 import xml as s3xml
@@ -202,6 +206,112 @@ async def test_bucket_configuration_results_parse_in_botocore(
             "Permission": "FULL_CONTROL",
         }
     ]
+
+
+# --- the listing hot path: Contents and CommonPrefixes are written directly --------------------
+
+_TRICKY_KEYS = ["a&b", "<k>", "x > y", "q\"uote's", "a b+c/", "%2F&amp;", "ü/ß", "]]>"]
+_texts = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12)
+_keys = _texts | st.sampled_from(_TRICKY_KEYS)
+_entries = st.builds(
+    listing.ObjectEntry,
+    key=_keys,
+    last_modified=st.datetimes(
+        min_value=dt.datetime(1971, 1, 2),  # noqa: DTZ001 - hypothesis takes naive bounds
+        max_value=dt.datetime(9998, 1, 1),  # noqa: DTZ001
+        timezones=st.just(dt.UTC),
+    ),
+    etag=_keys,
+    size=st.integers(0, 5 * 2**40),
+    storage_class=st.sampled_from(["STANDARD", "A&B"]),
+    owner=st.none() | st.builds(s3xml.Owner, _keys, st.none() | _keys),
+    checksum_algorithm=st.none() | st.sampled_from(list(ChecksumAlgorithm)),
+)
+
+
+def _reference_contents(entry: listing.ObjectEntry, encode: s3xml.EncodeFn) -> s3xml.Node:
+    """S3's <Contents> as the generic renderer writes it: the oracle for the hot path."""
+    algorithm = entry.checksum_algorithm.name if entry.checksum_algorithm else None
+    return (
+        "Contents",
+        [
+            ("Key", encode(entry.key)),
+            ("LastModified", entry.last_modified),
+            ("ETag", entry.etag),
+            ("ChecksumAlgorithm", algorithm),
+            ("Size", entry.size),
+            ("Owner", entry.owner.nodes() if entry.owner else None),
+            ("StorageClass", entry.storage_class),
+        ],
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    contents=st.lists(_entries, max_size=4),
+    prefixes=st.lists(_keys, max_size=3),
+    encoding=st.sampled_from([None, "url"]),
+)
+def test_list_objects_v2_hot_path_writes_what_the_generic_renderer_writes(
+    contents: list[listing.ObjectEntry], prefixes: list[str], encoding: str | None
+) -> None:
+    result = listing.ListBucketResultV2(
+        "bkt", contents, prefixes, prefix="p&", delimiter="/", encoding_type=encoding
+    )
+    enc = s3xml.url_encoder(encoding)
+    expected = s3xml.render(
+        "ListBucketResult",
+        [
+            ("Name", "bkt"),
+            ("Prefix", enc("p&")),
+            ("Delimiter", "/"),
+            ("MaxKeys", 1000),
+            ("EncodingType", encoding),
+            ("KeyCount", len(contents) + len(prefixes)),
+            ("IsTruncated", False),
+            *[_reference_contents(entry, enc) for entry in contents],
+            *[("CommonPrefixes", [("Prefix", enc(p))]) for p in prefixes],
+        ],
+    )
+    assert result.to_xml() == expected
+
+
+@pytest.mark.parametrize("encoding", [None, "url"])
+def test_list_objects_keys_needing_escaping_parse_back(encoding: str | None) -> None:
+    owner = s3xml.Owner("id&1", "<me>")
+    entries = [listing.ObjectEntry(k, WHEN, '"e&"', 1, owner=owner) for k in _TRICKY_KEYS]
+    body = listing.ListBucketResult(
+        "bkt", entries, ["p&q/", "<x>/"], encoding_type=encoding
+    ).to_xml()
+    root = ElementTree.fromstring(body)
+    ns = {"s3": s3xml.NAMESPACE}
+    decode = unquote if encoding == "url" else str
+    keys = [decode(k.text or "") for k in root.iterfind("s3:Contents/s3:Key", ns)]
+    assert keys == _TRICKY_KEYS
+    assert [e.text for e in root.iterfind("s3:Contents/s3:ETag", ns)] == ['"e&"'] * len(entries)
+    assert {e.text for e in root.iterfind("s3:Contents/s3:Owner/s3:ID", ns)} == {"id&1"}
+    prefixes = [decode(p.text or "") for p in root.iterfind("s3:CommonPrefixes/s3:Prefix", ns)]
+    assert prefixes == ["p&q/", "<x>/"]
+
+
+async def test_list_objects_v2_escaped_keys_parse_in_botocore(
+    start_server: StartServer, boto: BotoFactory
+) -> None:
+    """botocore asks for encoding-type=url and decodes what it gets."""
+    handlers: dict[Op, Handler] = {
+        Op.ListObjectsV2: _xml(
+            lambda r: listing.ListBucketResultV2(
+                "bkt",
+                [listing.ObjectEntry(k, WHEN, '"e"', 1) for k in _TRICKY_KEYS],
+                ["p&q+ /"],
+                encoding_type=r.params.get("encoding-type"),
+            )
+        )
+    }
+    client = boto(await start_server(handlers=handlers))
+    answer = await asyncio.to_thread(client.list_objects_v2, Bucket="bkt")
+    assert [c["Key"] for c in answer["Contents"]] == _TRICKY_KEYS
+    assert answer["CommonPrefixes"] == [{"Prefix": "p&q+ /"}]
 
 
 def test_location_constraint_for_us_east_1_is_empty() -> None:
