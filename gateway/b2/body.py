@@ -10,7 +10,7 @@ the full Content-Length. So B2 never commits a body the caller rejected (e.g. a 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 Finalize = Callable[[], Awaitable[None]]
@@ -49,6 +49,18 @@ class UploadBody:
                 yield bytes(view[offset : offset + chunk_size])
 
         return cls(len(data), chunks, replayable=True)
+
+    @classmethod
+    def from_chunks(cls, chunks: Sequence[bytes]) -> UploadBody:
+        """A replayable body over chunks already in memory, sent as they are: a body read piece
+        by piece need not be joined (a copy of every byte) to be sent again."""
+        held = tuple(chunks)
+
+        async def replay() -> AsyncIterator[bytes]:
+            for chunk in held:
+                yield chunk
+
+        return cls(sum(len(chunk) for chunk in held), replay, replayable=True)
 
     @classmethod
     def reopenable(cls, length: int, opener: Callable[[], AsyncIterator[bytes]]) -> UploadBody:

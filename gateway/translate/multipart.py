@@ -46,6 +46,7 @@ from gateway.translate.objects_put import (
     _known_up_front,  # PutObject's: what the client declared before the body
     content_type,
     decline_md5_unless_declared,
+    held_body,
     object_attributes,
     read_back_md5,
 )
@@ -163,14 +164,12 @@ async def _store_part(
                 client, bucket.bucket_id, ctx.b2_max_simple_bytes, PART_CONTENT_TYPE
             )
             return await _store_streamed(target, request, body, name=name, length=length)
-        data = bytearray()
-        async for piece in body.pieces():
-            data += piece
+        held = await held_body(body.pieces())
         info = body.info()
         await client.upload_file(
             bucket.bucket_id,
             name,
-            bytes(data),
+            held,
             content_type=PART_CONTENT_TYPE,
             file_info=to_file_info(ObjectAttributes(gateway=info)),
         )

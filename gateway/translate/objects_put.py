@@ -15,6 +15,7 @@ simple-upload limit become large files, which have no contentMd5: those keep the
 from __future__ import annotations
 
 import hashlib
+from collections.abc import AsyncIterator
 from contextlib import nullcontext, suppress
 from dataclasses import replace
 
@@ -41,6 +42,7 @@ MAX_PUT_BYTES = 5 * 1024**3  # S3's limit for one PutObject
 STAGING_ROOT = RESERVED_ROOT + "staging/"  # large PUTs whose ETag is known only at the end
 DEFAULT_CONTENT_TYPE = "binary/octet-stream"  # what S3 stores when the client sends none
 _PLACEHOLDER_ETAG = "0" * 32
+MIN_HELD_PIECE = 16 * 1024  # smaller pieces of a held body are merged
 
 
 def header_pairs(headers: Headers) -> list[tuple[str, str]]:
@@ -133,17 +135,34 @@ async def put_object(ctx: Context, request: S3Request) -> S3Response:
     return S3Response(200, {**headers, **checksum_headers(info)})
 
 
+async def held_body(pieces: AsyncIterator[bytes]) -> UploadBody:
+    """A small body read into memory (replayable on B2 failures), held as the pieces it arrived
+    in: joining them would copy every byte. Runs of small pieces are merged, so a body dribbled
+    in tiny pieces holds no more than its size."""
+    chunks: list[bytes] = []
+    run = bytearray()
+    async for piece in pieces:
+        if not run and len(piece) >= MIN_HELD_PIECE:
+            chunks.append(piece)
+            continue
+        run += piece
+        if len(run) >= MIN_HELD_PIECE:
+            chunks.append(bytes(run))
+            run.clear()
+    if run:
+        chunks.append(bytes(run))
+    return UploadBody.from_chunks(chunks)
+
+
 async def _put_buffered(
     client: B2Client, bucket: Bucket, name: str, request: S3Request, attributes: ObjectAttributes
 ) -> tuple[FileVersion, GatewayInfo]:
-    data = bytearray()
-    async for piece in request.body:
-        data += piece
+    body = await held_body(aiter(request.body))
     info = _gateway_info(request.body.verify())
     version = await client.upload_file(
         bucket.bucket_id,
         name,
-        bytes(data),
+        body,
         content_type=content_type(request.headers),
         file_info=to_file_info(replace(attributes, gateway=info)),
     )

@@ -89,3 +89,13 @@ async def test_replayable_body_restarts_from_first_byte() -> None:
     second = await _drain(Sha1TrailerStream(body))
     assert first == second
     assert body.can_restart
+
+
+async def test_chunks_body_replays_its_chunks_as_they_are() -> None:
+    chunks = [b"a" * 5, b"b" * 7]
+    body = UploadBody.from_chunks(chunks)
+    assert body.length == 12
+    first = [chunk async for chunk in body.open()]
+    second = [chunk async for chunk in body.open()]
+    assert first == second == chunks
+    assert all(sent is held for sent, held in zip(first, chunks, strict=True))  # no copies
