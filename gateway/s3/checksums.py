@@ -27,7 +27,9 @@ CHECKSUM_PREFIX = "x-amz-checksum-"
 _NOT_VALUES = frozenset({"x-amz-checksum-mode", "x-amz-checksum-type", "x-amz-checksum-algorithm"})
 
 
-class _Hasher(Protocol):
+class Hasher(Protocol):
+    """What every digest here offers: hashlib objects and the CRCs below."""
+
     def update(self, data: bytes, /) -> None: ...
 
     def digest(self) -> bytes: ...
@@ -67,7 +69,7 @@ class ChecksumAlgorithm(enum.Enum):
     def digest_size(self) -> int:
         return {"crc32": 4, "crc32c": 4, "crc64nvme": 8, "sha1": 20, "sha256": 32}[self.value]
 
-    def hasher(self) -> _Hasher:
+    def hasher(self) -> Hasher:
         if self.value.startswith("crc"):
             return _Crc(self.value)
         return hashlib.new(self.value)
@@ -143,7 +145,7 @@ class BodyDigester:
     def __init__(self, expected: Expectations) -> None:
         self.expected = expected
         self.length = 0
-        self._md5: _Hasher | None = hashlib.md5(usedforsecurity=False)
+        self._md5: Hasher | None = hashlib.md5(usedforsecurity=False)
         self._sha256 = hashlib.sha256() if expected.content_sha256 is not None else None
         self._checksum = expected.checksum.hasher() if expected.checksum is not None else None
 

@@ -19,7 +19,7 @@ from dataclasses import replace
 
 from gateway.b2 import B2Client, Bucket, UploadBody
 from gateway.s3 import errors
-from gateway.s3.checksums import ChecksumAlgorithm, expectations
+from gateway.s3.checksums import ChecksumAlgorithm, Hasher, expectations
 from gateway.s3.messages import S3Request, S3Response
 from gateway.s3.operations import Op
 from gateway.s3.xml import InitiateMultipartUploadResult
@@ -135,10 +135,14 @@ class _Hashing:
         self._algorithm = algorithm
         self._hasher = algorithm.hasher() if algorithm is not None else None
 
-    async def pieces(self) -> AsyncIterator[bytes]:
+    def pieces(self) -> AsyncIterator[bytes]:
+        if self._hasher is None:
+            return aiter(self._request.body)  # nothing to add: no extra hop per piece
+        return self._hashed(self._hasher)
+
+    async def _hashed(self, hasher: Hasher) -> AsyncIterator[bytes]:
         async for piece in self._request.body:
-            if self._hasher is not None:
-                self._hasher.update(piece)
+            hasher.update(piece)
             yield piece
 
     def info(self, md5_hex: str | None = None) -> GatewayInfo:
