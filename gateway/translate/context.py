@@ -13,6 +13,7 @@ from gateway.s3.messages import S3Request
 from gateway.s3.operations import Op
 from gateway.s3.xml import Owner
 from gateway.translate.budget import ByteBudget
+from gateway.translate.known_etags import KnownEtags
 
 DEFAULT_PUT_BUFFER_BYTES = 8 * 1024 * 1024
 B2_MAX_SIMPLE_BYTES = 5_000_000_000  # B2's limit for one upload, part or b2_copy_file
@@ -37,6 +38,8 @@ class Context:
     b2_max_simple_bytes: int = B2_MAX_SIMPLE_BYTES
     # Shared by every request: what all buffered bodies together may hold (see budget.py).
     buffer_budget: ByteBudget = field(default_factory=ByteBudget)
+    # Shared by every request: ETags learnt from b2_get_file_info, by (immutable) file id.
+    known_etags: KnownEtags = field(default_factory=KnownEtags)
     on_ignored_header: OnIgnoredHeader = field(default=_ignore)
     new_token: Callable[[], str] = field(default=lambda: secrets.token_hex(16))  # unique names
 

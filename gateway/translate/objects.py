@@ -3,7 +3,8 @@
 GET opens one B2 download; the S3 answer (ETag, preconditions, headers) is decided from its
 response headers before a byte of body is forwarded, and a refused download is closed unread.
 The ETag comes from file info; only objects written without it (by other B2 tools, or streamed
-without Content-MD5) cost one ``b2_get_file_info`` for B2's ``contentMd5``.
+without Content-MD5) cost one ``b2_get_file_info`` for B2's ``contentMd5``, once per file version
+while ``known_etags`` remembers it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,14 @@ from gateway.translate.conditions import RangeRequest, Validators, check_precond
 from gateway.translate.context import Context, require_key, resolve_bucket
 from gateway.translate.etags import fallback_etag, stored_etag
 from gateway.translate.headers import check_headers
-from gateway.translate.mapping import META_PREFIX, from_file_info, http_date, quoted_etag
+from gateway.translate.known_etags import KnownEtags
+from gateway.translate.mapping import (
+    META_PREFIX,
+    from_file_info,
+    gateway_info,
+    http_date,
+    quoted_etag,
+)
 from gateway.translate.names import b2_name
 from gateway.translate.versions import missing_key
 
@@ -37,13 +45,18 @@ RESPONSE_OVERRIDES: Mapping[str, str] = {
 }
 
 
-async def etag_of(client: B2Client, file_id: str, file_info: Mapping[str, str]) -> str:
-    """The object's unquoted ETag: from file info, else B2's contentMd5 (one extra call)."""
-    etag = stored_etag(file_info, None)
+async def etag_of(
+    client: B2Client, known: KnownEtags, file_id: str, file_info: Mapping[str, str]
+) -> str:
+    """The object's unquoted ETag: from file info, else B2's contentMd5 (one extra call, once
+    per file version while ``known`` remembers it)."""
+    etag = gateway_info(file_info).etag or known.get(file_id)
     if etag:
         return etag
     version = await client.get_file_info(file_id)
-    return stored_etag(version.file_info, version.content_md5) or fallback_etag(file_id)
+    etag = stored_etag(version.file_info, version.content_md5) or fallback_etag(file_id)
+    known.put(file_id, etag)
+    return etag
 
 
 def _object_headers(
@@ -93,10 +106,14 @@ def _check_version(info: DownloadInfo, name: str, key: str, version_id: str | No
 
 
 async def _respond_headers(
-    client: B2Client, request: S3Request, info: DownloadInfo, span: tuple[int, int, int] | None
+    ctx: Context,
+    client: B2Client,
+    request: S3Request,
+    info: DownloadInfo,
+    span: tuple[int, int, int] | None,
 ) -> tuple[int, dict[str, str]]:
     """Status and headers for ``info``; ``span`` is (first, last, total) of a ranged answer."""
-    etag = await etag_of(client, info.file_id, info.file_info)
+    etag = await etag_of(client, ctx.known_etags, info.file_id, info.file_info)
     headers = _object_headers(
         info, etag, request, with_checksums=_wants_checksums(request, bool(span))
     )
@@ -230,7 +247,7 @@ async def head_object(ctx: Context, request: S3Request) -> S3Response:
     if wanted is not None:
         first, last = wanted.resolve(info.content_length)
         span = (first, last, info.content_length)
-    status, headers = await _respond_headers(client, request, info, span)
+    status, headers = await _respond_headers(ctx, client, request, info, span)
     if part is not None:
         headers.update(_parts_header(info))
     length = info.content_length if span is None else span[1] - span[0] + 1
@@ -262,7 +279,7 @@ async def get_object(ctx: Context, request: S3Request) -> S3Response:
             raise
         _check_version(stream.info, name, key, version_id)
         status, headers = await _respond_headers(
-            client, request, stream.info, _span_of(stream.info, wanted, part)
+            ctx, client, request, stream.info, _span_of(stream.info, wanted, part)
         )
         if part is not None:
             headers.update(_parts_header(stream.info))
