@@ -61,7 +61,14 @@ def check_headers(
 ) -> None:
     """Refuse what would change the request's meaning; report other unknown ``x-amz-*``.
     ``handled`` names headers the operation itself reads."""
+    conditional_write = op in (Op.PutObject, Op.CopyObject)
     for name in headers:
+        if not name.startswith("x-amz-"):  # every request's common case: nothing to refuse
+            if conditional_write and name in _CONDITIONAL_WRITE:
+                raise _refuse(name, "Conditional writes are not supported")
+            continue
+        if name in _PROTOCOL:
+            continue
         value = headers[name].strip()
         if name.startswith(_REFUSED_PREFIXES) or name in _REFUSED:
             raise _refuse(name, "This gateway cannot honour this header")
@@ -73,9 +80,7 @@ def check_headers(
             raise _refuse(name, "Object tagging is not supported")
         if name == "x-amz-bucket-object-lock-enabled" and value.lower() == "true":
             raise _refuse(name, "Object lock is not supported")
-        if op in (Op.PutObject, Op.CopyObject) and name in _CONDITIONAL_WRITE:
-            raise _refuse(name, "Conditional writes are not supported")
-        if not name.startswith("x-amz-") or name in handled or name in _PROTOCOL:
+        if name in handled:
             continue
         if name.startswith((META_PREFIX, CHECKSUM_PREFIX)) or name in (
             "x-amz-acl",
