@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import aiohttp
 from yarl import URL
@@ -409,8 +409,10 @@ class RawB2:
 
     # -- downloads --------------------------------------------------------------------------------
 
-    @asynccontextmanager
-    async def download_file_by_name(
+    # The two downloads hand out `_download`'s context manager itself: a wrapping generator
+    # would add its cost to every GET and HEAD.
+
+    def download_file_by_name(
         self,
         download_url: str,
         token: str | None,
@@ -419,15 +421,11 @@ class RawB2:
         file_name: str,
         byte_range: ByteRange | None = None,
         head: bool = False,
-    ) -> AsyncIterator[DownloadStream]:
+    ) -> AbstractAsyncContextManager[DownloadStream]:
         url = file_url(download_url, bucket_name, file_name)
-        async with self._download(
-            "b2_download_file_by_name", url, token, byte_range, head, None
-        ) as stream:
-            yield stream
+        return self._download("b2_download_file_by_name", url, token, byte_range, head, None)
 
-    @asynccontextmanager
-    async def download_file_by_id(
+    def download_file_by_id(
         self,
         download_url: str,
         token: str | None,
@@ -435,13 +433,10 @@ class RawB2:
         file_id: str,
         byte_range: ByteRange | None = None,
         head: bool = False,
-    ) -> AsyncIterator[DownloadStream]:
+    ) -> AbstractAsyncContextManager[DownloadStream]:
         endpoint = "b2_download_file_by_id"
         url = f"{download_url.rstrip('/')}/b2api/{API_VERSION}/{endpoint}"
-        async with self._download(
-            endpoint, url, token, byte_range, head, {"fileId": file_id}
-        ) as stream:
-            yield stream
+        return self._download(endpoint, url, token, byte_range, head, {"fileId": file_id})
 
     @asynccontextmanager
     async def _download(  # noqa: PLR0917 - private plumbing shared by the two public downloads

@@ -143,7 +143,7 @@ def signing_key(secret: str, scope: Scope) -> bytes:
 
 
 def signature(key: bytes, text: str) -> str:
-    return _hmac(key, text).hex()
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
 
 
 def signatures_equal(computed: str, provided: str) -> bool:
@@ -156,7 +156,7 @@ def hex_bytes(text: str) -> str:
 
 
 def _hmac(key: bytes, text: str) -> bytes:
-    return hmac.digest(key, text.encode(), "sha256")  # one-shot: no HMAC object per call
+    return hmac.new(key, text.encode(), hashlib.sha256).digest()
 
 
 def _decode_query(raw: str) -> bytes:

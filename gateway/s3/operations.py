@@ -431,6 +431,8 @@ def _check_bucket_name(bucket: str) -> None:
 
 
 def _is_ip(name: str) -> bool:
+    if name.strip("0123456789."):
+        return False  # not digits and dots only: skip the costly failed parse
     try:
         ipaddress.IPv4Address(name)
     except ValueError:

@@ -319,6 +319,11 @@ def test_invalid_bucket_name_is_refused(bucket: str) -> None:
         parse_route("GET", "h", f"/{bucket}", "", Headers(), base_domains=())
 
 
+@pytest.mark.parametrize("bucket", ["123.456", "1.2.3.4.5", "10.0.0.256", "b1.2.3.4"])
+def test_bucket_name_of_digits_and_dots_that_is_no_ip_address_is_accepted(bucket: str) -> None:
+    assert parse_route("GET", "h", f"/{bucket}", "", Headers(), base_domains=()).bucket == bucket
+
+
 def test_sub_resource_on_the_wrong_method_is_method_not_allowed() -> None:
     with pytest.raises(errors.MethodNotAllowed):
         parse_route("POST", "h", "/bkt", "acl", Headers(), base_domains=())
