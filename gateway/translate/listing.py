@@ -5,6 +5,11 @@ under ``ESCAPED_ROOT``. Each is read in B2 order, which is S3 order within it, a
 merged by key. Delimiters roll keys up into common prefixes: B2 does it for ``/`` on untouched
 names; the gateway does it everywhere else and seeks past each prefix it has emitted.
 
+That is two B2 calls per page, issued together, and no rule on the request alone can drop one:
+every prefix and start has escaped keys that may follow it (``prefix + "x/"`` ends in ``/``).
+Only where the untouched listing's range holds the escaped root (prefix "" with no ``/``
+delimiter: full listings) can one call's answer prove it holds every escaped name as well.
+
 Paging is stateless. A page ends on an entry (a key, a key's version, or a common prefix); the
 next page emits exactly the entries whose rolled-up form sorts after it. That never repeats a
 common prefix and needs nothing but the last entry, so any replica can serve any page.
@@ -17,13 +22,14 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from contextlib import aclosing
 from dataclasses import dataclass, replace
 
 from gateway.b2.errors import B2ProtocolError
 from gateway.b2.models import FileList, FileQuery, FileVersion
 from gateway.translate.names import (
+    ESCAPED_ROOT,
     RESERVED_ROOT,
     b2_name,
     escaped_form,
@@ -102,12 +108,10 @@ async def _page(
         return ListingPage((), (), is_truncated=False, last=None)
     delimiter = delimiter or None
     count = max_keys + 1  # one more tells whether the listing is truncated
-    sources = [
-        _entries(cursor, space, prefix, delimiter, marker)
-        for space, cursor in _cursors(
-            list_files, prefix, delimiter, marker, count, versions=versions
-        )
-    ]
+    cursors = _cursors(list_files, prefix, delimiter, marker, count, versions=versions)
+    if len(cursors) == 2:
+        await _share_one_call(cursors[0][1], cursors[1][1])
+    sources = [_entries(cursor, space, prefix, delimiter, marker) for space, cursor in cursors]
     taken: list[Listed] = []
     truncated = False
     async with aclosing(_merge(*sources)) as entries:
@@ -160,25 +164,40 @@ class _Cursor:
         self._exhausted = False
         self._last = ""  # names never go back; anything else is B2 misbehaving
 
+    @property
+    def query(self) -> FileQuery:
+        """What the next call would ask B2."""
+        return self._query
+
     async def next(self) -> FileVersion | None:
         while not self._buffer:
             if self._exhausted:
                 return None
-            query = self._query
-            page = await self._list_files(query)
-            fresh = [f for f in page.files if self._in_order(f.file_name)]
-            following = (page.next_file_name, page.next_file_id)
-            stuck = following == (query.start_file_name, query.start_file_id)
-            if not fresh and page.next_file_name is not None and stuck:
-                raise B2ProtocolError(f"B2 listing did not advance past {following}")
-            self._buffer.extend(fresh)
-            self._exhausted = page.next_file_name is None
-            self._query = replace(
-                query, start_file_name=page.next_file_name, start_file_id=page.next_file_id
-            )
+            await self.fetch()
         file = self._buffer.popleft()
         self._last = file.file_name
         return file
+
+    async def fetch(self) -> FileList:
+        """One more page from B2 into the buffer."""
+        query = self._query
+        page = await self._list_files(query)
+        fresh = [f for f in page.files if self._in_order(f.file_name)]
+        following = (page.next_file_name, page.next_file_id)
+        stuck = following == (query.start_file_name, query.start_file_id)
+        if not fresh and page.next_file_name is not None and stuck:
+            raise B2ProtocolError(f"B2 listing did not advance past {following}")
+        self._buffer.extend(fresh)
+        self._exhausted = page.next_file_name is None
+        self._query = replace(
+            query, start_file_name=page.next_file_name, start_file_id=page.next_file_id
+        )
+        return page
+
+    def fill(self, files: Iterable[FileVersion]) -> None:
+        """Every file this cursor would list, fetched by another (see ``_share_one_call``)."""
+        self._buffer.extend(files)
+        self._exhausted = True
 
     def _in_order(self, name: str) -> bool:
         return name >= self._last if self._versions else name > self._last
@@ -223,6 +242,40 @@ def _cursors(
         )
         cursors.append((space, _Cursor(list_files, query, versions=versions)))
     return cursors
+
+
+async def _share_one_call(plain: _Cursor, escaped: _Cursor) -> None:
+    """Spare the escaped namespace its own B2 call when the plain one returns all of it.
+
+    When the plain query lists, without a B2 delimiter, a range of names that contains the
+    escaped query's whole range (say prefix "", as full listings ask: the escaped root lies
+    inside it), its first page is fetched alone. Everything B2 returned lies before its
+    ``nextFileName`` and nothing it skipped does; so if that is past the escaped range (or the
+    listing ended), the page holds every escaped name the listing needs, and the escaped cursor
+    takes them from it. Otherwise the escaped cursor lists as usual, one call later."""
+    wanted, having = escaped.query, plain.query
+    range_prefix = wanted.prefix or ESCAPED_ROOT  # always set: the escaped namespace's prefix
+    first_needed = max(range_prefix, wanted.start_file_name or "")
+    start = having.start_file_name
+    contained = (
+        having.delimiter is None
+        and range_prefix.startswith(having.prefix or "")
+        and (
+            start is None
+            or start < first_needed
+            or (start == first_needed and having.start_file_id is None)
+        )
+    )
+    if not contained:
+        return
+    page = await plain.fetch()
+    end = page.next_file_name
+    if end is None or end >= _successor(range_prefix):
+        escaped.fill(
+            f
+            for f in page.files
+            if f.file_name.startswith(range_prefix) and f.file_name >= first_needed
+        )
 
 
 def _resume_point(prefix: str, delimiter: str | None, marker: _Marker | None) -> str | None:

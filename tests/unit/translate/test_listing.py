@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from gateway.b2.errors import B2ProtocolError
 from gateway.b2.models import FileList, FileQuery, FileVersion
 from gateway.translate.listing import list_page
-from gateway.translate.names import RESERVED_ROOT, b2_name
+from gateway.translate.names import ESCAPED_ROOT, RESERVED_ROOT, UPLOADS_ROOT, b2_name
 
 
 def _file(name: str, action: str = "upload") -> FileVersion:
@@ -177,6 +177,31 @@ async def test_list_page_lists_a_prefix_once_when_b2_cannot_seek_past_it() -> No
     assert [o.key for o in page.objects] == ["a/b"]
 
 
+async def test_list_page_of_everything_costs_one_b2_call_when_it_holds_the_escaped_names() -> None:
+    # Prefix "" without delimiter: the plain listing's range holds the escaped root.
+    names = bucket(KEYS, UPLOADS_ROOT + "marker")
+    page = await list_page(names, prefix="", delimiter=None, after=None, max_keys=1000)
+    assert sorted(o.key for o in page.objects) == s3_reference(KEYS, "", None)
+    assert [q.prefix for q in names.calls] == [""]
+
+
+async def test_list_page_lists_escaped_names_itself_when_the_shared_page_ends_short() -> None:
+    # The plain page ends before the escaped root is passed: a second call, for it alone.
+    keys = ["-a", "-b", "-c", "x/", "y//z"]
+    names = bucket(keys)
+    page = await list_page(names, prefix="", delimiter=None, after=None, max_keys=1)
+    assert [o.key for o in page.objects] == ["-a"]
+    assert [q.prefix for q in names.calls] == ["", ESCAPED_ROOT + "1"]
+    assert await list_all(names, "", None, 1) == s3_reference(keys, "", None)
+
+
+async def test_list_page_with_slash_delimiter_lists_both_namespaces_at_once() -> None:
+    # B2 rolls the escaped root up into a folder: nothing to share, both calls go out together.
+    names = bucket(KEYS)
+    await list_page(names, prefix="", delimiter="/", after=None, max_keys=1000)
+    assert sorted(q.prefix or "" for q in names.calls) == ["", ESCAPED_ROOT + "1"]
+
+
 async def test_list_page_refuses_a_b2_listing_that_does_not_advance() -> None:
     async def stuck(query: FileQuery) -> FileList:
         return FileList(files=(), next_file_name=query.start_file_name or "a", next_file_id=None)
@@ -185,22 +210,24 @@ async def test_list_page_refuses_a_b2_listing_that_does_not_advance() -> None:
         await list_page(stuck, prefix="", delimiter=None, after=None, max_keys=5)
 
 
-_alphabet = st.sampled_from([*"ab/-\\", "//", "\x01", "é"])
+_alphabet = st.sampled_from([*"ab/-.\\", "//", "\x01", "é", RESERVED_ROOT])
 _keys = st.lists(st.lists(_alphabet, min_size=1, max_size=6).map("".join), max_size=25)
 
 
 @given(
     keys=_keys,
-    prefix=st.sampled_from(["", "a", "a/", "b/", "/", "a//", "é"]),
+    prefix=st.sampled_from(["", "a", "a/", "b/", "/", "a//", "é", ".", "-"]),
     delimiter=st.sampled_from([None, "/", "-", "a/", "//"]),
     max_keys=st.integers(1, 6),
+    own_files=st.integers(0, 4),
 )
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 async def test_list_page_matches_s3_for_any_keys_and_page_size(
-    keys: list[str], prefix: str, delimiter: str | None, max_keys: int
+    keys: list[str], prefix: str, delimiter: str | None, max_keys: int, own_files: int
 ) -> None:
     expected = s3_reference(keys, prefix, delimiter)
-    assert await list_all(bucket(keys), prefix, delimiter, max_keys) == expected
+    own = [f"{UPLOADS_ROOT}{i}" for i in range(own_files)]  # the gateway's files: never listed
+    assert await list_all(bucket(keys, *own), prefix, delimiter, max_keys) == expected
 
 
 # --- versions ------------------------------------------------------------------------------
@@ -379,3 +406,29 @@ async def test_list_versions_page_resumes_inside_a_key_after_its_version_marker(
         ("z\x01", "z\x01#1", True),
     ]
     assert not page.is_truncated
+
+
+_histories = st.dictionaries(
+    st.lists(_alphabet, min_size=1, max_size=5).map("".join),
+    st.tuples(st.integers(1, 3), st.sampled_from(["upload", "hide", "start"])),
+    max_size=12,
+).map(
+    # An unfinished large file stands alone here, as the reference expects it.
+    lambda found: [
+        (key, 1 if newest == "start" else count, newest) for key, (count, newest) in found.items()
+    ]
+)
+
+
+@given(
+    history=_histories,
+    prefix=st.sampled_from(["", "a", "a/", ".", "-"]),
+    delimiter=st.sampled_from([None, "/", "-"]),
+    max_keys=st.integers(1, 5),
+)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+async def test_list_versions_page_matches_s3_for_any_history_and_page_size(
+    history: list[tuple[str, int, str]], prefix: str, delimiter: str | None, max_keys: int
+) -> None:
+    got = await list_all_versions(versions_bucket(history), prefix, delimiter, max_keys)
+    assert got == versions_reference(history, prefix, delimiter)
