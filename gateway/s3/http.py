@@ -159,7 +159,7 @@ class S3Frontend:
             (name.decode("latin-1").lower(), value) for name, value in request.raw_headers
         ]
         headers = Headers((name, value.decode("utf-8", "replace")) for name, value in raw_headers)
-        trusted = self._is_trusted(request.remote)
+        trusted = bool(self._trusted_proxies) and self._is_trusted(request.remote)
         forwarded = headers.get("x-forwarded-host") if trusted else None
         if forwarded:  # the client signed the Host it used, which the proxy has replaced
             original = forwarded.split(",")[0].strip().encode()

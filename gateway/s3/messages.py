@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar, overload
 
 from gateway.s3.body import RequestBody
 from gateway.s3.operations import Op, Route
 from gateway.s3.sigv4 import AuthContext
+
+T = TypeVar("T")
 
 
 class Headers(Mapping[str, str]):
@@ -26,6 +29,17 @@ class Headers(Mapping[str, str]):
 
     def __getitem__(self, name: str) -> str:
         return ",".join(self._all[name.lower()])
+
+    @overload
+    def get(self, name: str, /) -> str | None: ...
+    @overload
+    def get(self, name: str, /, default: str | T) -> str | T: ...
+
+    def get(self, name: str, /, default: object = None) -> object:
+        # Mapping.get would raise and catch a KeyError for every absent header, and most
+        # headers looked up are absent (conditions, checksums, SSE...).
+        values = self._all.get(name.lower())
+        return default if values is None else ",".join(values)
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and name.lower() in self._all
