@@ -136,7 +136,7 @@ class TextFormatter(logging.Formatter):
         line = super().format(record)
         access = getattr(record, "access", None)
         if isinstance(access, dict):
-            line += "".join(f" {name}={value}" for name, value in access.items())
+            line += "".join([f" {name}={value}" for name, value in access.items()])
         return redact(line)
 
 
