@@ -131,6 +131,10 @@ async def put_object(ctx: Context, request: S3Request) -> S3Response:
             version, info = await _put_streamed(
                 ctx, client, bucket, name, request=request, attributes=attributes
             )
+            if info.etag is not None:
+                # Often not in file info (B2's contentMd5): spare this replica's GET/HEAD the
+                # b2_get_file_info that would learn it (a file version never changes).
+                ctx.known_etags.put(version.require_id(), info.etag)
     headers = {"ETag": quoted_etag(info.etag or ""), "x-amz-version-id": version.require_id()}
     return S3Response(200, {**headers, **checksum_headers(info)})
 

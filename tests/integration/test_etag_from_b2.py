@@ -9,6 +9,7 @@ import hashlib
 import os
 from typing import Any
 
+import aiohttp
 import pytest
 
 from gateway.b2 import FileQuery, FileVersion
@@ -43,6 +44,17 @@ def _files(stack: Stack, bucket: str, prefix: str = "") -> list[FileVersion]:
     return list(page.files)
 
 
+def _calls(stack: Stack, endpoint: str) -> int:
+    async def read() -> int:
+        url = f"{stack.emulator.url}/_emulator/counters"
+        async with aiohttp.ClientSession() as session, session.get(url) as response:
+            counters: dict[str, int] = await response.json()
+            return counters.get(endpoint, 0)
+
+    result: int = stack.call(read())
+    return result
+
+
 def _recorded_etag(file: FileVersion) -> str | None:
     return from_file_info(file.file_info).gateway.etag
 
@@ -75,6 +87,17 @@ def test_streamed_put_answers_b2s_md5_on_put_head_get_and_listing(
     _check_object_etag(any_s3, bucket, "k", data, _etag(data))
     [stored] = _files(stack, bucket)
     assert stored.content_md5 == hashlib.md5(data).hexdigest()
+
+
+def test_get_and_head_after_a_streamed_put_need_not_ask_b2_for_the_etag(
+    s3: Any, stack: Stack, bucket: str
+) -> None:
+    data = os.urandom(STREAMED)
+    s3.put_object(Bucket=bucket, Key="k", Body=data)
+    before = _calls(stack, "b2_get_file_info")
+    assert s3.get_object(Bucket=bucket, Key="k")["ETag"] == _etag(data)
+    assert s3.head_object(Bucket=bucket, Key="k")["ETag"] == _etag(data)
+    assert _calls(stack, "b2_get_file_info") == before
 
 
 def test_streamed_put_when_b2_gives_no_md5_reads_it_back_and_records_it(
