@@ -23,7 +23,7 @@ Node = tuple[str, Union[Value, "Sequence[Node]"]]
 def timestamp(moment: dt.datetime) -> str:
     """S3's ISO 8601 form with milliseconds: ``2009-10-12T17:50:30.000Z``."""
     utc = moment if moment.tzinfo is dt.UTC else moment.astimezone(dt.UTC)
-    return utc.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+    return utc.isoformat(timespec="milliseconds").removesuffix("+00:00") + "Z"
 
 
 def text(value: str) -> str:

@@ -57,7 +57,7 @@ class ListAllMyBucketsResult:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per listed entry: cheaper to make
 class ObjectEntry:
     key: str
     last_modified: dt.datetime
@@ -171,7 +171,7 @@ class ListBucketResultV2:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per listed entry: cheaper to make
 class VersionEntry:
     key: str
     version_id: str
@@ -198,7 +198,7 @@ class VersionEntry:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per listed entry: cheaper to make
 class DeleteMarkerEntry:
     key: str
     version_id: str

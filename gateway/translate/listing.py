@@ -42,7 +42,7 @@ ListFiles = Callable[[FileQuery], Awaitable[FileList]]
 """One ``b2_list_file_names`` (or ``b2_list_file_versions``) call on the listed bucket."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per listed entry: cheaper to make
 class Listed:
     """One entry of a listing: an object or version, or a common prefix (``file`` is None)."""
 
