@@ -83,6 +83,12 @@ class Stack:
         with urllib.request.urlopen(request, timeout=10) as response:
             assert response.status == 200
 
+    def clear_faults(self) -> None:
+        """Drop queued faults no call used up (how many calls an operation makes may vary)."""
+        request = urllib.request.Request(f"{self.emulator.url}/_emulator/faults", method="DELETE")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+
     def stop(self) -> None:
         self.call(self.gateway.close())
         self.call(self.emulator.close())
