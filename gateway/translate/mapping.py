@@ -36,27 +36,82 @@ MAX_INFO_KEY_BYTES = 50  # B2's limit on one file info key
 MAX_USER_METADATA_BYTES = 2048  # S3's limit: keys + values of user metadata, UTF-8
 
 
+MAX_LAYOUT_RUNS = 32  # a layout costs at most ~600 bytes of B2's 7,000 for file info
+
+
+@dataclass(frozen=True)
+class PartLayout:
+    """Where each part of a multipart object lies, as runs of (count, size) in part order, so
+    GET/HEAD ?partNumber=N can answer part N's bytes. A part ends at the object's end at the
+    latest, so a last part smaller than the ones before it needs no run of its own: the layout
+    of an upload in equal parts (what clients send) is one run, ``"<count>x<size>"``."""
+
+    runs: tuple[tuple[int, int], ...]
+
+    @classmethod
+    def of(cls, sizes: Iterable[int]) -> PartLayout | None:
+        """The layout of parts of these sizes; None without parts or when it would take more
+        than ``MAX_LAYOUT_RUNS`` runs (then the object answers as one part)."""
+        runs: list[tuple[int, int]] = []
+        for size in sizes:
+            if runs and runs[-1][1] == size:
+                runs[-1] = (runs[-1][0] + 1, size)
+            else:
+                runs.append((1, size))
+        if len(runs) >= 2 and runs[-1][0] == 1 and runs[-1][1] <= runs[-2][1]:
+            runs.pop()  # the last part: the end of the object cuts the run before it short
+            runs[-1] = (runs[-1][0] + 1, runs[-1][1])
+        return cls(tuple(runs)) if 0 < len(runs) <= MAX_LAYOUT_RUNS else None
+
+    @property
+    def count(self) -> int:
+        return sum(count for count, _ in self.runs)
+
+    def span(self, number: int, total: int) -> tuple[int, int]:
+        """(first, last) byte of part ``number`` (1-based, at most ``count``) of an object of
+        ``total`` bytes; last < first for an empty part."""
+        offset = 0
+        for count, size in self.runs:
+            if number <= count:
+                first = offset + (number - 1) * size
+                return first, min(first + size, total) - 1
+            number -= count
+            offset += count * size
+        raise ValueError(f"no part {number} in {self.count} parts")
+
+    def encode(self) -> str:
+        return ",".join(f"{count}x{size}" for count, size in self.runs)
+
+    @classmethod
+    def decode(cls, text: str) -> PartLayout | None:
+        runs = []
+        for run in text.split(","):
+            count, _, size = run.partition("x")
+            if not (count.isdigit() and size.isdigit()) or int(count) == 0:
+                return None
+            runs.append((int(count), int(size)))
+        return cls(tuple(runs))
+
+
 @dataclass(frozen=True)
 class GatewayInfo:
     """What the gateway itself records about an object, packed into ``RESERVED_KEY``."""
 
     etag: str | None = None  # hex MD5, or "<hex>-<parts>" for multipart objects
     checksums: Mapping[str, str] = field(default_factory=dict)  # e.g. {"CRC32": "<base64>"}
-    # A multipart object whose parts all have one size (but the last, which may be smaller):
-    # (count, size), so GET/HEAD ?partNumber=N can answer part N's bytes.
-    parts: tuple[int, int] | None = None
+    parts: PartLayout | None = None  # a multipart object's parts
 
     def encode(self) -> str:
         pairs = [] if self.etag is None else [f"etag={self.etag}"]
         if self.parts is not None:
-            pairs.append(f"parts={self.parts[0]}x{self.parts[1]}")
+            pairs.append(f"parts={self.parts.encode()}")
         pairs += [f"{name.lower()}={value}" for name, value in sorted(self.checksums.items())]
         return ";".join(pairs)
 
     @classmethod
     def decode(cls, text: str | None) -> GatewayInfo:
         etag: str | None = None
-        parts: tuple[int, int] | None = None
+        parts: PartLayout | None = None
         checksums: dict[str, str] = {}
         for pair in (text or "").split(";"):
             name, sep, value = pair.partition("=")  # base64 values may end in '='
@@ -65,8 +120,7 @@ class GatewayInfo:
             if name == "etag":
                 etag = value
             elif name == "parts":
-                count, _, size = value.partition("x")
-                parts = (int(count), int(size)) if count.isdigit() and size.isdigit() else None
+                parts = PartLayout.decode(value)
             else:
                 checksums[name.upper()] = value
         return cls(etag=etag, checksums=checksums, parts=parts)

@@ -29,7 +29,13 @@ from gateway.s3.xml_bodies import CompletedPart, parse_complete_multipart
 from gateway.translate.context import Context, require_key, resolve_bucket
 from gateway.translate.errors import Target, s3_error
 from gateway.translate.headers import check_headers
-from gateway.translate.mapping import GatewayInfo, from_file_info, quoted_etag, to_file_info
+from gateway.translate.mapping import (
+    GatewayInfo,
+    PartLayout,
+    from_file_info,
+    quoted_etag,
+    to_file_info,
+)
 from gateway.translate.multipart_assembly import CopyTarget, Piece, assemble, split
 from gateway.translate.multipart_store import (
     StoredPart,
@@ -72,14 +78,6 @@ def chosen_parts(
             )
         chosen.append(part)
     return chosen
-
-
-def uniform_layout(sizes: Sequence[int]) -> tuple[int, int] | None:
-    """(count, size) when every part but the last has one size and the last is no larger: then
-    part N's bytes are computable from the object alone (as almost every client uploads)."""
-    if not sizes or any(size != sizes[0] for size in sizes[:-1]) or sizes[-1] > sizes[0]:
-        return None
-    return len(sizes), sizes[0]
 
 
 def pieces_of(parts: Sequence[StoredPart], limit: int) -> list[Piece]:
@@ -218,7 +216,7 @@ async def complete_multipart_upload(
     info = GatewayInfo(
         etag=multipart_etag([p.etag for p in parts]),
         checksums={} if checksum is None or algorithm is None else {algorithm.name: checksum},
-        parts=uniform_layout([p.size for p in parts]),
+        parts=PartLayout.of(p.size for p in parts),
     )
     job = Assembly(client, bucket, upload, parts, info, ctx.b2_max_simple_bytes)
     work = asyncio.ensure_future(_finish(job))

@@ -26,6 +26,7 @@ from gateway.translate.headers import check_headers
 from gateway.translate.known_etags import KnownEtags
 from gateway.translate.mapping import (
     META_PREFIX,
+    PartLayout,
     from_file_info,
     gateway_info,
     http_date,
@@ -129,24 +130,23 @@ async def _respond_headers(
 
 def _part_span(info: DownloadInfo, number: int) -> tuple[int, int, int] | None:
     """(first, last, total) of part ``number``: from the recorded layout of a multipart object;
-    a single-part object is one part. None for an empty object."""
-    count, size = _layout(info)
-    if number > count:
+    any other object is one part. None for an empty part."""
+    layout = _layout(info)
+    if number > layout.count:
         raise errors.InvalidPartNumber(PartNumberRequested=number)
     total = info.content_length
-    first, last = (number - 1) * size, min(number * size, total) - 1
-    return (first, last, total) if total > 0 else None
+    first, last = layout.span(number, total)
+    return (first, last, total) if first <= last else None
 
 
-def _layout(info: DownloadInfo) -> tuple[int, int]:
-    """(part count, part size) of the object ``info`` describes."""
-    parts = from_file_info(info.file_info).gateway.parts
-    return parts if parts is not None else (1, info.content_length)
+def _layout(info: DownloadInfo) -> PartLayout:
+    recorded = from_file_info(info.file_info).gateway.parts
+    return recorded if recorded is not None else PartLayout(((1, info.content_length),))
 
 
 def _parts_header(info: DownloadInfo) -> dict[str, str]:
     parts = from_file_info(info.file_info).gateway.parts
-    return {} if parts is None else {"x-amz-mp-parts-count": str(parts[0])}
+    return {} if parts is None else {"x-amz-mp-parts-count": str(parts.count)}
 
 
 def _requested(request: S3Request) -> tuple[RangeRequest | None, int | None]:

@@ -534,15 +534,22 @@ def test_get_and_head_part_number_serve_each_part_of_a_uniform_upload(s3: Any, b
     assert "PartsCount" not in s3.head_object(Bucket=bucket, Key="k")
 
 
-def test_part_number_of_a_non_uniform_upload_answers_the_whole_object_as_one_part(
-    s3: Any, bucket: str
-) -> None:
-    data = [blob(PART, 1), blob(PART + 1, 2)]  # a last part larger than the first: no layout
+def test_get_and_head_part_number_serve_each_part_of_an_uneven_upload(s3: Any, bucket: str) -> None:
+    data = [blob(PART + 1, 1), blob(PART, 2), blob(PART, 3), blob(PART + 7, 4)]
     upload_id = upload(s3, bucket, "k")
     parts = [(n, put_part(s3, bucket, "k", upload_id, n, d)) for n, d in enumerate(data, 1)]
     complete(s3, bucket, "k", upload_id, parts)
-    got = s3.get_object(Bucket=bucket, Key="k", PartNumber=1)
-    assert got["Body"].read() == b"".join(data)
-    assert "PartsCount" not in got
+    start = 0
+    for number, expected in enumerate(data, 1):
+        got = s3.get_object(Bucket=bucket, Key="k", PartNumber=number)
+        assert got["Body"].read() == expected
+        assert got["PartsCount"] == 4
+        assert (
+            got["ContentRange"]
+            == f"bytes {start}-{start + len(expected) - 1}/{sum(map(len, data))}"
+        )
+        head = s3.head_object(Bucket=bucket, Key="k", PartNumber=number)
+        assert (head["PartsCount"], head["ContentLength"]) == (4, len(expected))
+        start += len(expected)
     with refused(errors.InvalidPartNumber):
-        s3.get_object(Bucket=bucket, Key="k", PartNumber=2)
+        s3.get_object(Bucket=bucket, Key="k", PartNumber=5)

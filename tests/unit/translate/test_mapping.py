@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gateway.s3.errors import InvalidArgument, MetadataTooLarge
 from gateway.translate.mapping import (
     RESERVED_KEY,
     GatewayInfo,
     ObjectAttributes,
+    PartLayout,
     attributes_from_headers,
     from_file_info,
     http_date,
@@ -124,7 +127,43 @@ def test_timestamps_render_in_s3_formats() -> None:
 
 
 def test_gateway_info_carries_a_multipart_layout() -> None:
-    info = GatewayInfo(etag="e-3", parts=(3, 5242880))
+    info = GatewayInfo(etag="e-3", parts=PartLayout(((3, 5242880),)))
     assert info.encode() == "etag=e-3;parts=3x5242880"
     assert GatewayInfo.decode(info.encode()) == info
-    assert GatewayInfo.decode("parts=junk").parts is None
+    uneven = GatewayInfo(parts=PartLayout(((2, 10), (1, 12), (3, 7))))
+    assert GatewayInfo.decode(uneven.encode()) == uneven
+    for junk in ("junk", "3x", "0x5", "2x5,", "1x2x3"):
+        assert GatewayInfo.decode(f"parts={junk}").parts is None
+
+
+@pytest.mark.parametrize(
+    ("sizes", "runs"),
+    [
+        ([10, 10, 3], ((3, 10),)),  # equal parts and a smaller last one: one run
+        ([10], ((1, 10),)),
+        ([11, 10], ((2, 11),)),
+        ([10, 10, 10], ((3, 10),)),
+        ([10, 11], ((1, 10), (1, 11))),  # a larger last part needs its own run
+        ([10, 9, 10], ((1, 10), (1, 9), (1, 10))),
+        ([5, 5, 8, 8, 8, 2], ((2, 5), (4, 8))),
+        ([], None),
+        (range(1, 34), None),  # more runs than file info should spend: no layout
+    ],
+)
+def test_part_layout_records_runs_of_equal_sizes(
+    sizes: list[int], runs: tuple[tuple[int, int], ...] | None
+) -> None:
+    layout = PartLayout.of(sizes)
+    assert (layout.runs if layout is not None else None) == runs
+
+
+@given(st.lists(st.integers(min_value=0, max_value=50), min_size=1, max_size=40))
+def test_part_layout_spans_are_the_parts(sizes: list[int]) -> None:
+    layout = PartLayout.of(sizes)
+    if layout is None:
+        return
+    total, offset = sum(sizes), 0
+    assert layout.count == len(sizes)
+    for number, size in enumerate(sizes, 1):
+        assert layout.span(number, total) == (offset, offset + size - 1)
+        offset += size

@@ -22,7 +22,6 @@ from gateway.translate.multipart_complete import (
     _kept_alive,
     chosen_parts,
     pieces_of,
-    uniform_layout,
 )
 from gateway.translate.multipart_store import StoredPart, marker_name, part_name
 from gateway.translate.multipart_sums import (
@@ -200,20 +199,3 @@ async def test_kept_alive_turns_a_late_failure_into_an_error_document() -> None:
     assert body.startswith(b"<?xml")
     assert b"<Code>InvalidPart</Code>" in body
     assert body.count(b"<?xml") == 1
-
-
-@pytest.mark.parametrize(
-    ("sizes", "layout"),
-    [
-        ([10, 10, 3], (3, 10)),
-        ([10], (1, 10)),
-        ([11, 10], (2, 11)),  # the last part may be smaller
-        ([10, 11], None),  # but not larger
-        ([10, 9, 10], None),
-        ([], None),
-    ],
-)
-def test_uniform_layout_is_recorded_only_when_part_n_is_computable(
-    sizes: list[int], layout: tuple[int, int] | None
-) -> None:
-    assert uniform_layout(sizes) == layout
