@@ -12,6 +12,7 @@ when the upload starts. The map holds three kinds of entries:
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -197,6 +198,14 @@ def gateway_info(info: Mapping[str, str]) -> GatewayInfo:
 
 def quoted_etag(etag: str) -> str:
     return f'"{etag}"'
+
+
+def mail_safe(value: str) -> str:
+    """A user metadata value as S3 returns it: non-ASCII text as one RFC 2047 encoded word
+    (HTTP header values are ASCII; clients would read raw UTF-8 as Latin-1)."""
+    if value.isascii():
+        return value
+    return f"=?UTF-8?B?{base64.b64encode(value.encode()).decode('ascii')}?="
 
 
 def http_date(millis: int) -> str:

@@ -30,6 +30,7 @@ from gateway.translate.mapping import (
     from_file_info,
     gateway_info,
     http_date,
+    mail_safe,
     quoted_etag,
 )
 from gateway.translate.names import b2_name
@@ -80,7 +81,7 @@ def _object_headers(
         "x-amz-server-side-encryption": "AES256" if info.server_side_encryption else None,
     }
     headers.update({name: value for name, value in optional.items() if value is not None})
-    headers.update({META_PREFIX + k: v for k, v in attributes.metadata.items()})
+    headers.update({META_PREFIX + k: mail_safe(v) for k, v in attributes.metadata.items()})
     checksums = attributes.gateway.checksums
     if with_checksums and checksums:
         headers.update({CHECKSUM_PREFIX + name.lower(): v for name, v in checksums.items()})
