@@ -6,12 +6,14 @@ import asyncio
 import sys
 
 import pytest
-import uvloop
 
 from gateway.serve import event_loop_factory
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="uvloop is no dependency on Windows")
 def test_serve_runs_on_uvloop_when_it_is_installed() -> None:
+    import uvloop
+
     factory = event_loop_factory()
     assert factory is uvloop.new_event_loop
     loop = factory()
