@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from email.utils import format_datetime
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -134,6 +137,12 @@ def test_gateway_info_carries_a_multipart_layout() -> None:
     assert GatewayInfo.decode(uneven.encode()) == uneven
     for junk in ("junk", "3x", "0x5", "2x5,", "1x2x3"):
         assert GatewayInfo.decode(f"parts={junk}").parts is None
+
+
+@given(st.integers(min_value=0, max_value=253_402_300_799_999))  # up to the year 9999
+def test_http_date_is_the_rfc_7231_date(millis: int) -> None:
+    expected = format_datetime(datetime.fromtimestamp(millis / 1000, tz=UTC), usegmt=True)
+    assert http_date(millis) == expected
 
 
 @pytest.mark.parametrize(
