@@ -178,6 +178,14 @@ async def small_head(t: Target, env: Env) -> Measurement:
     )
 
 
+async def small_get_alone(t: Target, env: Env) -> Measurement:
+    """One GET at a time: the latency a path adds when requests do not queue for the CPU (at
+    concurrency 16 on two cores, every request also waits for the others' CPU)."""
+    s = env.sizes
+    count = max(s.small_ops // 4, 4)
+    return await concurrent_ops(count, 1, lambda i: t.get(env.bucket, small_key(i)))
+
+
 async def list_keys(t: Target, env: Env) -> Measurement:
     s = env.sizes
     return await concurrent_ops(s.list_ops, s.concurrency, lambda _: t.list(env.list_bucket))
@@ -229,6 +237,7 @@ SCENARIOS = (
     Scenario("small_put_c16", "ops/s", small_put),
     Scenario("small_get_c16", "ops/s", small_get, needs=("small_put_c16",)),
     Scenario("small_head_c16", "ops/s", small_head, needs=("small_put_c16",)),
+    Scenario("small_get_c1", "ops/s", small_get_alone, needs=("small_put_c16",)),
     Scenario("list_1000_c16", "ops/s", list_keys),
     Scenario("rss_5g_put_mb", "MB", gateway_rss, gateway_only=True),
     Scenario("rss_1000_idle_conns_mb", "MB", gateway_idle_connections, gateway_only=True),

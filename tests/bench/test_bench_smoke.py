@@ -19,6 +19,7 @@ SCENARIO_NAMES = [
     "small_put_c16",
     "small_get_c16",
     "small_head_c16",
+    "small_get_c1",
     "list_1000_c16",
     "rss_5g_put_mb",
     "rss_1000_idle_conns_mb",
