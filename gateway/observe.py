@@ -39,6 +39,11 @@ def _requested_checksum(request: S3Request) -> str | None:
     return None
 
 
+# Body bytes reach the byte counters every MiB and when the request ends, not per 64 KiB
+# piece: a Prometheus increment per piece was ~7% of a large GET's CPU.
+_COUNT_EVERY_BYTES = 1 << 20
+
+
 class RequestExchange:
     """One request; implements ``gateway.s3.http.Exchange``."""
 
@@ -59,6 +64,8 @@ class RequestExchange:
         self._error: str | None = None
         self._bytes_in = 0
         self._bytes_out = 0
+        self._uncounted_in = 0
+        self._uncounted_out = 0
         self.b2_calls: Counter[str] = Counter()
         self._received = metrics.s3_received_by(UNROUTED)
         self._sent = metrics.s3_sent_by(UNROUTED)
@@ -66,6 +73,7 @@ class RequestExchange:
         _current.set(self)
 
     def routed(self, request: S3Request) -> None:
+        self._count_bytes()  # what arrived before routing belongs to the unrouted series
         self._request = request
         self._operation = str(request.op)
         self._received = self._metrics.s3_received_by(self._operation)
@@ -73,7 +81,9 @@ class RequestExchange:
 
     def received(self, size: int) -> None:
         self._bytes_in += size
-        self._received.inc(size)
+        self._uncounted_in += size
+        if self._uncounted_in >= _COUNT_EVERY_BYTES:
+            self._count_bytes()
 
     def responding(self, status: int, error: errors.S3Error | None) -> None:
         self._status = status
@@ -88,9 +98,20 @@ class RequestExchange:
 
     def sent(self, size: int) -> None:
         self._bytes_out += size
-        self._sent.inc(size)
+        self._uncounted_out += size
+        if self._uncounted_out >= _COUNT_EVERY_BYTES:
+            self._count_bytes()
+
+    def _count_bytes(self) -> None:
+        if self._uncounted_in:
+            self._received.inc(self._uncounted_in)
+            self._uncounted_in = 0
+        if self._uncounted_out:
+            self._sent.inc(self._uncounted_out)
+            self._uncounted_out = 0
 
     def finished(self, *, completed: bool) -> None:
+        self._count_bytes()
         _current.set(None)
         self._metrics.s3_in_flight.dec()
         self._metrics.s3_requests_by(self._operation, str(self._status)).inc()

@@ -55,7 +55,9 @@ async def test_exchange_feeds_metrics_as_it_happens_and_logs_one_record_at_the_e
     assert _value(metrics, "s3_requests_in_flight") == 1
     exchange.routed(_request())
     exchange.received(1000)
-    assert _value(metrics, "s3_received_bytes_total", operation="PutObject") == 1000
+    exchange.received(1 << 20)  # counted once a MiB has passed, not per piece
+    assert _value(metrics, "s3_received_bytes_total", operation="PutObject") == 1000 + (1 << 20)
+    exchange.received(24)
     observer.on_b2_call("b2_upload_file", 200, 0.2)
     observer.on_b2_call("b2_upload_file", 200, 0.2)
     clock.now += 0.25
@@ -63,6 +65,7 @@ async def test_exchange_feeds_metrics_as_it_happens_and_logs_one_record_at_the_e
     exchange.sent(0)
     clock.now += 0.25
     exchange.finished(completed=True)
+    assert _value(metrics, "s3_received_bytes_total", operation="PutObject") == 1024 + (1 << 20)
     assert _value(metrics, "s3_requests_in_flight") == 0
     assert _value(metrics, "s3_requests_total", operation="PutObject", status="200") == 1
     assert _value(metrics, "s3_request_duration_seconds_sum", operation="PutObject") == 0.25
@@ -73,7 +76,11 @@ async def test_exchange_feeds_metrics_as_it_happens_and_logs_one_record_at_the_e
         "some/key",
         200,
     )
-    assert (record.bytes_in, record.duration_seconds, record.completed) == (1000, 0.5, True)
+    assert (record.bytes_in, record.duration_seconds, record.completed) == (
+        1024 + (1 << 20),
+        0.5,
+        True,
+    )
     assert (record.b2_calls, record.b2_calls_by_endpoint) == (2, {"b2_upload_file": 2})
     observer.on_b2_call("b2_list_buckets", 200, 0.1)  # after the request: nobody's
     assert record.b2_calls == 2
