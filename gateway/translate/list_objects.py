@@ -23,6 +23,7 @@ from gateway.translate.etags import fallback_etag
 from gateway.translate.headers import check_headers
 from gateway.translate.listing import ListingPage, list_page
 from gateway.translate.mapping import gateway_info, quoted_etag
+from gateway.translate.params import encoding_type_param, int_param
 
 MAX_KEYS = 1000
 _TOKEN_VERSION = b"\x01"
@@ -45,28 +46,6 @@ def decode_token(token: str) -> str:
             ArgumentValue=token,
         )
     return last
-
-
-def _max_keys(params: Mapping[str, str]) -> int:
-    text = params.get("max-keys", str(MAX_KEYS))
-    if not text.isdigit():
-        raise errors.InvalidArgument(
-            "Provided max-keys not an integer or within integer range",
-            ArgumentName="max-keys",
-            ArgumentValue=text,
-        )
-    return min(int(text), MAX_KEYS)
-
-
-def _encoding_type(params: Mapping[str, str]) -> str | None:
-    value = params.get("encoding-type")
-    if value is not None and value.lower() != "url":
-        raise errors.InvalidArgument(
-            "Invalid Encoding Method specified in Request",
-            ArgumentName="encoding-type",
-            ArgumentValue=value,
-        )
-    return None if value is None else "url"
 
 
 def _entry(file: FileVersion, key: str, owner: Owner | None) -> ObjectEntry:
@@ -98,7 +77,7 @@ async def _page(
         prefix=params.get("prefix", ""),
         delimiter=params.get("delimiter") or None,
         after=after,
-        max_keys=_max_keys(params),
+        max_keys=int_param(params, "max-keys", MAX_KEYS, MAX_KEYS),
     )
 
 
@@ -110,7 +89,7 @@ async def list_objects_v2(ctx: Context, request: S3Request) -> S3Response:
     check_headers(Op.ListObjectsV2, request.headers, ctx.on_ignored_header)
     client, bucket = await resolve_bucket(ctx, request)
     params = request.params
-    encoding = _encoding_type(params)
+    encoding = encoding_type_param(params)
     token = params.get("continuation-token")
     start_after = params.get("start-after") or None
     after = decode_token(token) if token is not None else start_after
@@ -123,7 +102,7 @@ async def list_objects_v2(ctx: Context, request: S3Request) -> S3Response:
         common_prefixes=page.common_prefixes,
         prefix=params.get("prefix", ""),
         delimiter=params.get("delimiter") or None,
-        max_keys=_max_keys(params),
+        max_keys=int_param(params, "max-keys", MAX_KEYS, MAX_KEYS),
         is_truncated=page.is_truncated,
         continuation_token=token,
         next_continuation_token=(
@@ -139,7 +118,7 @@ async def list_objects(ctx: Context, request: S3Request) -> S3Response:
     check_headers(Op.ListObjects, request.headers, ctx.on_ignored_header)
     client, bucket = await resolve_bucket(ctx, request)
     params = request.params
-    encoding = _encoding_type(params)
+    encoding = encoding_type_param(params)
     marker = params.get("marker", "")
     page = await _page(client, bucket, params, marker or None)
     delimiter = params.get("delimiter") or None
@@ -153,7 +132,7 @@ async def list_objects(ctx: Context, request: S3Request) -> S3Response:
         marker=marker,
         next_marker=next_marker,
         delimiter=delimiter,
-        max_keys=_max_keys(params),
+        max_keys=int_param(params, "max-keys", MAX_KEYS, MAX_KEYS),
         is_truncated=page.is_truncated,
         encoding_type=encoding,
     )

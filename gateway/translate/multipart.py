@@ -45,11 +45,13 @@ from gateway.translate.names import b2_name
 from gateway.translate.objects_put import (
     _known_up_front,  # PutObject's: what the client declared before the body
     content_type,
+    declared_length,
     decline_md5_unless_declared,
     held_body,
     object_attributes,
     read_back_md5,
 )
+from gateway.translate.params import int_param
 
 MAX_PART_BYTES = 5 * 1024**3  # S3's limit for one part
 PART_CONTENT_TYPE = "application/octet-stream"
@@ -92,15 +94,6 @@ def part_number_param(params: Mapping[str, str], name: str = "partNumber") -> in
             ArgumentValue=text,
         )
     return int(text)
-
-
-def _part_length(request: S3Request) -> int:
-    length = request.body.length
-    if length is None:
-        raise errors.MissingContentLength()
-    if length > MAX_PART_BYTES:
-        raise errors.EntityTooLarge(ProposedSize=length, MaxSizeAllowed=MAX_PART_BYTES)
-    return length
 
 
 def _own_checksum(request: S3Request, upload: Upload) -> ChecksumAlgorithm | None:
@@ -158,7 +151,7 @@ class _Hashing:
 async def _store_part(
     ctx: Context, client: B2Client, bucket: Bucket, request: S3Request, *, name: str, upload: Upload
 ) -> GatewayInfo:
-    length = _part_length(request)
+    length = declared_length(request, MAX_PART_BYTES)
     body = _Hashing(request, _own_checksum(request, upload))
     small = length <= ctx.put_buffer_bytes
     # Parts share PutObject's memory budget; a part that does not fit it streams instead.
@@ -259,17 +252,6 @@ async def abort_multipart_upload(ctx: Context, request: S3Request) -> S3Response
     upload = await find_upload(client, bucket, key, request.params.get("uploadId", ""))
     await delete_upload(client, bucket, upload)
     return S3Response(204)
-
-
-def int_param(params: Mapping[str, str], name: str, default: int, most: int) -> int:
-    text = params.get(name, str(default))
-    if not text.isdigit():
-        raise errors.InvalidArgument(
-            f"Provided {name} not an integer or within integer range",
-            ArgumentName=name,
-            ArgumentValue=text,
-        )
-    return min(int(text), most)
 
 
 def _utc(millis: int) -> dt.datetime:

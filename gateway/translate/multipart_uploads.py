@@ -20,9 +20,9 @@ from gateway.s3.operations import Op
 from gateway.s3.xml_listing import ListMultipartUploadsResult, UploadEntry
 from gateway.translate.context import Context, resolve_bucket
 from gateway.translate.headers import check_headers
-from gateway.translate.multipart import int_param
 from gateway.translate.multipart_store import marker_name
 from gateway.translate.names import upload_of, upload_position, upload_prefix
+from gateway.translate.params import encoding_type_param, int_param
 
 MAX_UPLOADS = 1000
 _AFTER_KEY = " 0"  # above every marker of a key (" /<id>"), below those of longer keys
@@ -44,17 +44,6 @@ class UploadsPage:
     is_truncated: bool
     next_key_marker: str | None
     next_upload_id_marker: str | None
-
-
-def encoding_type_param(params: Mapping[str, str]) -> str | None:
-    value = params.get("encoding-type")
-    if value is not None and value.lower() != "url":
-        raise errors.InvalidArgument(
-            "Invalid Encoding Method specified in Request",
-            ArgumentName="encoding-type",
-            ArgumentValue=value,
-        )
-    return None if value is None else "url"
 
 
 def _successor(text: str) -> str:

@@ -70,12 +70,13 @@ def checksum_headers(info: GatewayInfo) -> dict[str, str]:
     }
 
 
-def _declared_length(request: S3Request) -> int:
+def declared_length(request: S3Request, limit: int) -> int:
+    """The body's declared length, refused as S3 does when absent or above ``limit``."""
     length = request.body.length
     if length is None:
         raise errors.MissingContentLength()
-    if length > MAX_PUT_BYTES:
-        raise errors.EntityTooLarge(ProposedSize=length, MaxSizeAllowed=MAX_PUT_BYTES)
+    if length > limit:
+        raise errors.EntityTooLarge(ProposedSize=length, MaxSizeAllowed=limit)
     return length
 
 
@@ -122,14 +123,14 @@ async def put_object(ctx: Context, request: S3Request) -> S3Response:
     client, bucket = await resolve_bucket(ctx, request)
     name = b2_name(key)
     attributes = object_attributes(request.headers)
-    length = _declared_length(request)
+    length = declared_length(request, MAX_PUT_BYTES)
     small = length <= min(ctx.put_buffer_bytes, ctx.b2_max_simple_bytes)
     with ctx.buffer_budget.hold(length) if small else nullcontext(False) as buffered:
         if buffered:
             version, info = await _put_buffered(client, bucket, name, request, attributes)
         else:
             version, info = await _put_streamed(
-                ctx, client, bucket, name, request=request, attributes=attributes
+                ctx, client, bucket, name, request=request, attributes=attributes, length=length
             )
             if info.etag is not None:
                 # Often not in file info (B2's contentMd5): spare this replica's GET/HEAD the
@@ -181,8 +182,8 @@ async def _put_streamed(
     *,
     request: S3Request,
     attributes: ObjectAttributes,
+    length: int,
 ) -> tuple[FileVersion, GatewayInfo]:
-    length = _declared_length(request)
     known = _known_up_front(request.headers)
     info = to_file_info(replace(attributes, gateway=known))
     kind = content_type(request.headers)

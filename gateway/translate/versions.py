@@ -22,9 +22,8 @@ from gateway.translate.etags import fallback_etag, stored_etag
 from gateway.translate.headers import check_headers
 from gateway.translate.listing import Listed, ListingPage, list_versions_page
 from gateway.translate.mapping import quoted_etag
-from gateway.translate.multipart import int_param
-from gateway.translate.multipart_uploads import encoding_type_param
 from gateway.translate.names import b2_name
+from gateway.translate.params import encoding_type_param, int_param
 
 MAX_KEYS = 1000
 
